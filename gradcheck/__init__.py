@@ -1,0 +1,23 @@
+"""pytest-gradcheck: is your hand-written backpropagation right, and if not, what is wrong and where.
+
+The public surface is what this module lists in ``__all__``; everything else is internal.
+"""
+
+from __future__ import annotations
+
+from .cases import Case, case_names, load_case, make_case
+from .models import Model, get_model, model_names
+from .shapes import ShapeMismatch, assert_shapes
+
+__all__ = [
+    "Case",
+    "Model",
+    "ShapeMismatch",
+    "assert_shapes",
+    "case_names",
+    "get_model",
+    "load_case",
+    "make_case",
+    "model_names",
+]
+__version__ = "0.1.0"
