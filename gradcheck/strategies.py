@@ -174,8 +174,8 @@ def welch_cases(
     max_outputs: int = 3,
     distinct_dims: bool = True,
     max_abs_z: float = 4.0,
-    min_lambda: float = 0.001,
-    max_lambda: float = 0.1,
+    min_lambda: float | None = None,
+    max_lambda: float | None = None,
 ) -> st.SearchStrategy[Case]:
     """Networks of the notes' model (``welch``, or ``welch_reg`` with ``regularised=True``).
 
@@ -193,7 +193,8 @@ def welch_cases(
             other where the bounds allow (a transposed array then has the wrong shape).
         max_abs_z: every pre-activation z2, z3 lies in [-max_abs_z, max_abs_z], where the
             sigmoid is not saturated.
-        min_lambda, max_lambda: bounds on Lambda (only with ``regularised=True``).
+        min_lambda, max_lambda: bounds on Lambda, only with ``regularised=True`` (default 0.001
+            to 0.1; Lambda is drawn with two significant digits).
 
     No two hidden units (nor two inputs, nor two outputs) share their weights: every row and
     every column of W1 and of W2 differs from the others.
@@ -211,8 +212,12 @@ def welch_cases(
     ]
     _check_bool("distinct_dims", distinct_dims)
     max_abs_z = _check_positive("max_abs_z", max_abs_z)
-    min_lambda = _check_positive("min_lambda", min_lambda, allow_zero=True)
-    max_lambda = _check_positive("max_lambda", max_lambda, allow_zero=True)
+    if not regularised and (min_lambda is not None or max_lambda is not None):
+        given = "min_lambda" if min_lambda is not None else "max_lambda"
+        value = min_lambda if min_lambda is not None else max_lambda
+        raise ValueError(f"{given}={value!r} needs regularised=True; the unregularised model has no Lambda")
+    min_lambda = _check_positive("min_lambda", 0.001 if min_lambda is None else min_lambda, allow_zero=True)
+    max_lambda = _check_positive("max_lambda", 0.1 if max_lambda is None else max_lambda, allow_zero=True)
     if min_lambda > max_lambda:
         raise ValueError(f"min_lambda={min_lambda!r} is greater than max_lambda={max_lambda!r}")
     model = get_model("welch_reg" if regularised else "welch")
@@ -232,8 +237,8 @@ def welch_cases(
         assume(np.all(np.abs(sigmoid(z2) @ W2) <= max_abs_z))
         inputs = {"X": X, "y": y}
         if regularised:
-            inputs["Lambda"] = np.float64(float(f"{draw(st.floats(min_lambda, max_lambda)):.2g}"))
-            assume(min_lambda <= inputs["Lambda"] <= max_lambda)
+            lam = float(f"{draw(st.floats(min_lambda, max_lambda)):.2g}")
+            inputs["Lambda"] = np.float64(min(max(lam, min_lambda), max_lambda))
         return _case(model, inputs, {"W1": W1, "W2": W2})
 
     return draw_case()
@@ -686,14 +691,15 @@ def run_property_check(
         raise TypeError(f"seed must be an integer or None, not {seed!r}")
     if not isinstance(strategy, st.SearchStrategy):
         strategy = cases_for(strategy)
-    calls = {"n": 0, "first_failure": None}
+    calls: dict[str, Any] = {"n": 0, "first_failure": None, "first_case": None, "first_mismatches": ()}
     passed_dims: list[dict[str, int]] = []
 
     def fails(case: Case) -> bool:
         calls["n"] += 1
-        bad = bool(_attempt(compute_grads, case))
+        found = _attempt(compute_grads, case)
+        bad = bool(found)
         if bad and calls["first_failure"] is None:
-            calls["first_failure"] = calls["n"]
+            calls["first_failure"], calls["first_case"], calls["first_mismatches"] = calls["n"], case, tuple(found)
         elif not bad and len(passed_dims) < 5 and case.dims not in passed_dims:
             passed_dims.append(case.dims)
         return bad
@@ -705,10 +711,12 @@ def run_property_check(
         smallest = find(strategy, fails, settings=search, random=random.Random(seed))
     except (NoSuchExample, Unsatisfiable):
         return PropertyOutcome(True, seed, calls["n"])
-    except Flaky as exc:
-        msg = (f"the gradients changed between two calls on the same case (seed {seed}): the code keeps "
-               f"state between calls or is random. {type(exc).__name__}: {exc}")
-        return PropertyOutcome(False, seed, calls["first_failure"] or calls["n"], msg)
+    except Flaky:
+        case, found = calls["first_case"], calls["first_mismatches"]
+        msg = (f"The gradients of one case changed from one call to the next (seed {seed}): the code keeps "
+               f"state between calls, or is random. The first failure, not shrunk:\n")
+        msg += _report(case, found, None, seed, calls["first_failure"], shrunk=False) if case is not None else ""
+        return PropertyOutcome(False, seed, calls["first_failure"] or calls["n"], msg, case, found)
     mismatches = tuple(_attempt(compute_grads, smallest))
     hard_wired = None
     if probe_sizes and mismatches and all(mm.kind in ("raised", "shape", "missing") for mm in mismatches):
@@ -761,7 +769,8 @@ def _hard_wired_sizes(compute_grads, model: Model, passed: list[dict[str, int]],
     return None
 
 
-def _report(case: Case, mismatches: Sequence[Mismatch], hard_wired, seed: int, examples: int) -> str:
+def _report(case: Case, mismatches: Sequence[Mismatch], hard_wired, seed: int, examples: int,
+            *, shrunk: bool = True) -> str:
     dims = ", ".join(f"{k}={v}" for k, v in case.dims.items())
     where = f"{case.model.name}{' (' + dims + ')' if dims else ''}"
     lines = []
@@ -769,8 +778,8 @@ def _report(case: Case, mismatches: Sequence[Mismatch], hard_wired, seed: int, e
         sizes = ", ".join(f"{k} = {v}" for k, v in hard_wired.items())
         lines.append(f"hard-wired to {sizes}: the code gives right gradients at that size, and raises or "
                      f"returns wrong shapes when it is changed.")
-    lines.append(f"Wrong gradients on a drawn network of {where}, found after {examples} example"
-                 f"{'s' if examples != 1 else ''} (seed {seed}) and shrunk to the smallest that fails:")
+    lines.append(f"Fails on a drawn network of {where}, found after {examples} example"
+                 f"{'s' if examples != 1 else ''} (seed {seed}){' and shrunk to the smallest that fails' if shrunk else ''}:")
     for mm in mismatches:
         if mm.kind == "raised":
             lines.append(f"  the call raised {mm.detail}")
@@ -781,11 +790,12 @@ def _report(case: Case, mismatches: Sequence[Mismatch], hard_wired, seed: int, e
             lines.append(f"  {mm.param}: Mismatched elements: {mm.mismatched} / {mm.total} ({pct:.3g}%)")
             idx = list(mm.index) if mm.index else ""
             fd, fd_err = _central_difference(case, mm.param, mm.index)
-            lines.append(f"    worst {mm.param}{idx}: yours {mm.got:.8g}   expected {mm.expected:.8g} ±{mm.tolerance:.1g}"
+            tol = f"±{mm.tolerance:.1g}" if mm.tolerance > 1e-300 else "exactly"
+            lines.append(f"    worst {mm.param}{idx}: yours {mm.got:.8g}   expected {mm.expected:.8g} {tol}"
                          f"   central difference {fd:.8g} ±{fd_err:.1g}")
             if abs(fd - mm.expected) > 10 * fd_err + 1e-6 * abs(mm.expected):
                 lines.append("    the reference and the central difference disagree here: please report this case "
                              "as a bug in gradcheck")
-    lines.append("The smallest failing case, as code:")
+    lines.append(f"The {'smallest ' if shrunk else ''}failing case, as code:")
     lines += ["    " + line if line else "" for line in as_code(case).splitlines()]
     return "\n".join(lines)
