@@ -545,8 +545,12 @@ def _as_grads(case: Case, grads: Any) -> dict[str, Any]:
     return out
 
 
-def judge_gradients(case: Case, grads: Mapping[str, Any]) -> list[Mismatch]:
+def judge_gradients(case: Case, grads: Mapping[str, Any], *,
+                    reference: Mapping[str, Any] | None = None) -> list[Mismatch]:
     """Every wrong gradient in ``grads`` (by parameter name) on ``case``; empty when all are right.
+
+    ``reference`` holds the right gradients by parameter name; by default the case's expected
+    values (the model's analytic backward pass, which agrees with JAX to about 1e-15).
 
     Each element's tolerance is ``8 × n × eps × s``: ``s`` is the magnitude of the terms summed
     into that element (see the module's ``_roundoff_scale``), ``n`` the number of operations along
@@ -554,6 +558,8 @@ def judge_gradients(case: Case, grads: Mapping[str, Any]) -> list[Mismatch]:
     (float32 answers are judged at float32's), and 8 a safety factor.
     """
     expected = case.expected["grads"]
+    if reference is not None:
+        expected = {k: np.asarray(reference[k], dtype=np.float64) for k in expected}
     scales, n_ops = _roundoff_scale(case.model, case.inputs, case.params)
     grads = _as_grads(case, grads)
     problems = []
@@ -589,7 +595,8 @@ def judge_gradients(case: Case, grads: Mapping[str, Any]) -> list[Mismatch]:
     return problems
 
 
-def _attempt(compute_grads: Callable[[Case], Any], case: Case) -> list[Mismatch]:
+def _attempt(compute_grads: Callable[[Case], Any], case: Case,
+             reference: Callable[[Case], Mapping[str, Any]] | None = None) -> list[Mismatch]:
     try:
         grads = compute_grads(case)
     except Exception as exc:
@@ -597,7 +604,7 @@ def _attempt(compute_grads: Callable[[Case], Any], case: Case) -> list[Mismatch]
         summary = f"{type(exc).__name__}: {first[:300]}" if first else type(exc).__name__
         return [Mismatch("raised", None, summary)]
     try:
-        return judge_gradients(case, grads)
+        return judge_gradients(case, grads, reference=None if reference is None else reference(case))
     except TypeError as exc:
         return [Mismatch("shape", None, str(exc))]
 
@@ -663,6 +670,7 @@ def run_property_check(
     max_examples: int = 50,
     seed: int | None = None,
     probe_sizes: bool = True,
+    reference: Callable[[Case], Mapping[str, Any]] | None = None,
 ) -> PropertyOutcome:
     """Run ``compute_grads`` on drawn cases, shrink the first failure, and say what is wrong.
 
@@ -675,6 +683,9 @@ def run_property_check(
             the repository's ``ci``). The outcome records it, and the same seed reproduces the run.
         probe_sizes: when the smallest failure raised or returned wrong shapes, try the code on
             other sizes to tell whether it is hard-wired to some of them.
+        reference: ``case -> {parameter name: right gradient}``, e.g. the JAX oracle; by default
+            each case's expected values (the analytic backward pass). On the smallest failure the
+            report adds a central difference and, where ``gradcheck._jax`` exists, JAX's value.
 
     Returns:
         A :class:`PropertyOutcome`; ``outcome.message`` holds the report when it failed.
@@ -696,7 +707,7 @@ def run_property_check(
 
     def fails(case: Case) -> bool:
         calls["n"] += 1
-        found = _attempt(compute_grads, case)
+        found = _attempt(compute_grads, case, reference)
         bad = bool(found)
         if bad and calls["first_failure"] is None:
             calls["first_failure"], calls["first_case"], calls["first_mismatches"] = calls["n"], case, tuple(found)
@@ -717,10 +728,10 @@ def run_property_check(
                f"state between calls, or is random. The first failure, not shrunk:\n")
         msg += _report(case, found, None, seed, calls["first_failure"], shrunk=False) if case is not None else ""
         return PropertyOutcome(False, seed, calls["first_failure"] or calls["n"], msg, case, found)
-    mismatches = tuple(_attempt(compute_grads, smallest))
+    mismatches = tuple(_attempt(compute_grads, smallest, reference))
     hard_wired = None
     if probe_sizes and mismatches and all(mm.kind in ("raised", "shape", "missing") for mm in mismatches):
-        hard_wired = _hard_wired_sizes(compute_grads, smallest.model, passed_dims, seed)
+        hard_wired = _hard_wired_sizes(compute_grads, smallest.model, passed_dims, seed, reference)
     examples = calls["first_failure"] or calls["n"]
     return PropertyOutcome(False, seed, examples, _report(smallest, mismatches, hard_wired, seed, examples),
                            smallest, mismatches, hard_wired)
@@ -746,14 +757,15 @@ def _sized_case(model: Model, dims: Mapping[str, int], seed: int) -> Case | None
         return None
 
 
-def _hard_wired_sizes(compute_grads, model: Model, passed: list[dict[str, int]], seed: int) -> dict[str, int] | None:
+def _hard_wired_sizes(compute_grads, model: Model, passed: list[dict[str, int]], seed: int,
+                      reference=None) -> dict[str, int] | None:
     """The sizes the code is hard-wired to: right at a base size set, raising or returning wrong
     shapes whenever one of these sizes alone takes another value from 1 to 6."""
     if model.name not in _USUAL_DIMS:
         return None
     for base in [*passed, *_USUAL_DIMS[model.name]]:
         case = _sized_case(model, base, seed)
-        if case is None or _attempt(compute_grads, case):
+        if case is None or _attempt(compute_grads, case, reference):
             continue
         fixed = {}
         for dim, value in base.items():
@@ -762,11 +774,21 @@ def _hard_wired_sizes(compute_grads, model: Model, passed: list[dict[str, int]],
             for v in others:
                 probe = _sized_case(model, {**base, dim: v}, seed)
                 if probe is not None:
-                    outcomes.append(_attempt(compute_grads, probe))
+                    outcomes.append(_attempt(compute_grads, probe, reference))
             if outcomes and all(o and all(mm.kind in ("raised", "shape", "missing") for mm in o) for o in outcomes):
                 fixed[dim] = value
         return fixed or None
     return None
+
+
+def _jax_value(case: Case, param: str, index: tuple[int, ...]) -> float | None:
+    """JAX's gradient at one element, where the JAX oracle (``gradcheck._jax``) is installed."""
+    try:
+        from . import _jax  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    grads, _ = _jax.model_gradients(case.model, case.inputs, case.params)
+    return float(np.asarray(grads[param])[index])
 
 
 def _report(case: Case, mismatches: Sequence[Mismatch], hard_wired, seed: int, examples: int,
@@ -791,8 +813,10 @@ def _report(case: Case, mismatches: Sequence[Mismatch], hard_wired, seed: int, e
             idx = list(mm.index) if mm.index else ""
             fd, fd_err = _central_difference(case, mm.param, mm.index)
             tol = f"±{mm.tolerance:.1g}" if mm.tolerance > 1e-300 else "exactly"
+            jax_value = _jax_value(case, mm.param, mm.index)
             lines.append(f"    worst {mm.param}{idx}: yours {mm.got:.8g}   expected {mm.expected:.8g} {tol}"
-                         f"   central difference {fd:.8g} ±{fd_err:.1g}")
+                         f"   central difference {fd:.8g} ±{fd_err:.1g}"
+                         + (f"   jax {jax_value:.8g}" if jax_value is not None else ""))
             if abs(fd - mm.expected) > 10 * fd_err + 1e-6 * abs(mm.expected):
                 lines.append("    the reference and the central difference disagree here: please report this case "
                              "as a bug in gradcheck")

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -476,6 +477,23 @@ def test_the_same_seed_draws_the_same_cases_and_shrinks_to_the_same_one():
 def test_without_a_seed_the_check_picks_one_and_records_it():
     outcome = run_property_check(function(backprop_loop), "welch", max_examples=5)
     assert outcome.ok and isinstance(outcome.seed, int) and outcome.examples == 5
+
+
+def test_the_gradients_are_judged_against_the_reference_when_one_is_given():
+    def doubled(case):
+        return {k: 2 * v for k, v in case.expected["grads"].items()}
+
+    outcome = run_property_check(function(backprop_loop), "welch", max_examples=20, seed=9, reference=doubled)
+    assert not outcome.ok and outcome.mismatches[0].kind == "value"
+
+
+def test_the_report_adds_jax_s_value_where_the_jax_oracle_is_installed(monkeypatch):
+    fake = types.ModuleType("gradcheck._jax")
+    fake.model_gradients = lambda model, inputs, params: model.backward(inputs, params)
+    monkeypatch.setitem(sys.modules, "gradcheck._jax", fake)
+
+    outcome = run_property_check(function(backprop_reshapes_w2), "welch", max_examples=50, seed=4)
+    assert re.search(r"central difference \S+ ±\S+ +jax \S+", outcome.message)
 
 
 def test_a_right_float32_implementation_passes():
