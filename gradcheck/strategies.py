@@ -730,7 +730,7 @@ def run_property_check(
         return PropertyOutcome(False, seed, calls["first_failure"] or calls["n"], msg, case, found)
     mismatches = tuple(_attempt(compute_grads, smallest, reference))
     hard_wired = None
-    if probe_sizes and mismatches and all(mm.kind in ("raised", "shape", "missing") for mm in mismatches):
+    if probe_sizes and _cannot_take(mismatches):
         hard_wired = _hard_wired_sizes(compute_grads, smallest.model, passed_dims, seed, reference)
     examples = calls["first_failure"] or calls["n"]
     return PropertyOutcome(False, seed, examples, _report(smallest, mismatches, hard_wired, seed, examples),
@@ -757,10 +757,39 @@ def _sized_case(model: Model, dims: Mapping[str, int], seed: int) -> Case | None
         return None
 
 
+_STRUCTURAL = ("raised", "shape", "missing")
+
+
+def _cannot_take(mismatches: Sequence[Mismatch]) -> bool:
+    """The code could not handle the case's sizes: it raised, or a gradient is missing or misshapen."""
+    return any(mm.kind in _STRUCTURAL for mm in mismatches)
+
+
+def _with_layers(dims: Mapping[str, int], L: int) -> dict[str, int]:
+    """``dims`` of a deep net with L weight layers: hidden widths kept or padded with 2, same n0 and output."""
+    old_L = len(dims) - 2
+    hidden = [dims[f"n{l}"] for l in range(1, old_L)] + [2] * L
+    sizes = [dims["n0"], *hidden[: L - 1], dims[f"n{old_L}"]]
+    return {"m": dims["m"], **{f"n{l}": n for l, n in enumerate(sizes)}}
+
+
+def _size_variants(model: Model, base: Mapping[str, int]) -> dict[tuple[str, int], list[dict[str, int]]]:
+    """For each size (and, for deep, the number of layers L): its base value and the size sets
+    that change it alone, to values from 1 to 6."""
+    variants = {}
+    for dim, value in base.items():
+        others = [v for v in range(1, max(6, value + 2) + 1) if v != value]
+        variants[(dim, value)] = [{**base, dim: v} for v in others]
+    if model.name == "deep":
+        L = len(base) - 2
+        variants[("L", L)] = [_with_layers(base, other) for other in range(1, 5) if other != L]
+    return variants
+
+
 def _hard_wired_sizes(compute_grads, model: Model, passed: list[dict[str, int]], seed: int,
                       reference=None) -> dict[str, int] | None:
-    """The sizes the code is hard-wired to: right at a base size set, raising or returning wrong
-    shapes whenever one of these sizes alone takes another value from 1 to 6."""
+    """The sizes the code is hard-wired to: it is right at a base size set, and raises or returns
+    missing or misshapen gradients whenever one of these sizes alone takes another value."""
     if model.name not in _USUAL_DIMS:
         return None
     for base in [*passed, *_USUAL_DIMS[model.name]]:
@@ -768,14 +797,9 @@ def _hard_wired_sizes(compute_grads, model: Model, passed: list[dict[str, int]],
         if case is None or _attempt(compute_grads, case, reference):
             continue
         fixed = {}
-        for dim, value in base.items():
-            others = [v for v in range(1, max(6, value + 2) + 1) if v != value]
-            outcomes = []
-            for v in others:
-                probe = _sized_case(model, {**base, dim: v}, seed)
-                if probe is not None:
-                    outcomes.append(_attempt(compute_grads, probe, reference))
-            if outcomes and all(o and all(mm.kind in ("raised", "shape", "missing") for mm in o) for o in outcomes):
+        for (dim, value), size_sets in _size_variants(model, base).items():
+            probes = [p for p in (_sized_case(model, d, seed) for d in size_sets) if p is not None]
+            if probes and all(_cannot_take(_attempt(compute_grads, p, reference)) for p in probes):
                 fixed[dim] = value
         return fixed or None
     return None
@@ -798,8 +822,8 @@ def _report(case: Case, mismatches: Sequence[Mismatch], hard_wired, seed: int, e
     lines = []
     if hard_wired:
         sizes = ", ".join(f"{k} = {v}" for k, v in hard_wired.items())
-        lines.append(f"hard-wired to {sizes}: the code gives right gradients at that size, and raises or "
-                     f"returns wrong shapes when it is changed.")
+        lines.append(f"hard-wired to {sizes}: the code gives right gradients there, and raises or returns "
+                     f"missing or misshapen gradients whenever {'it changes' if len(hard_wired) == 1 else 'one of them changes'}.")
     lines.append(f"Fails on a drawn network of {where}, found after {examples} example"
                  f"{'s' if examples != 1 else ''} (seed {seed}){' and shrunk to the smallest that fails' if shrunk else ''}:")
     for mm in mismatches:

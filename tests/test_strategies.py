@@ -189,6 +189,25 @@ def deep_compact_style(case: Case):
     return grads
 
 
+def gradient_checking_style(case: Case):
+    """forward_propagation_n / backward_propagation_n of the course: written for exactly three layers."""
+    X, Y, p, m = case.X, case.Y, case.params, case.X.shape[1]
+    W1, b1, W2, b2, W3, b3 = (p[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3"))
+    Z1 = np.dot(W1, X) + b1
+    A1 = np.maximum(0, Z1)
+    Z2 = np.dot(W2, A1) + b2
+    A2 = np.maximum(0, Z2)
+    A3 = sigmoid(np.dot(W3, A2) + b3)
+    dZ3 = A3 - Y
+    dA2 = np.dot(W3.T, dZ3)
+    dZ2 = np.multiply(dA2, np.int64(A2 > 0))
+    dA1 = np.dot(W2.T, dZ2)
+    dZ1 = np.multiply(dA1, np.int64(A1 > 0))
+    return {"dW3": 1.0 / m * np.dot(dZ3, A2.T), "db3": 1.0 / m * np.sum(dZ3, axis=1, keepdims=True),
+            "dW2": 1.0 / m * np.dot(dZ2, A1.T), "db2": 1.0 / m * np.sum(dZ2, axis=1, keepdims=True),
+            "dW1": 1.0 / m * np.dot(dZ1, X.T), "db1": 1.0 / m * np.sum(dZ1, axis=1, keepdims=True)}
+
+
 def chain_style(case: Case):
     if case.model.name == "chain":
         return {"w": case.a0 * 2 * (case.a0 * case.w - case.target)}
@@ -408,6 +427,15 @@ def test_a_notes_class_hard_wired_by_a_reshape_is_reported_with_every_size_it_ac
 
     assert outcome.hard_wired == {"hiddenLayerSize": 3, "outputLayerSize": 1}
     assert "hard-wired to hiddenLayerSize = 3, outputLayerSize = 1" in outcome.message
+
+
+def test_deep_code_written_for_three_layers_is_reported_as_hard_wired_to_three_layers():
+    assert judge_gradients(load_case("coursera-l3"), gradient_checking_style(load_case("coursera-l3"))) == []
+
+    outcome = run_property_check(gradient_checking_style, "deep", max_examples=50, seed=10)
+
+    assert outcome.hard_wired == {"L": 3}
+    assert outcome.message.startswith("hard-wired to L = 3")
 
 
 def test_code_that_transposes_square_matrices_passes_three_examples_but_fails_the_property_check():
