@@ -25,6 +25,7 @@ case as code. Importing this module imports hypothesis and numpy, never jax.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import random
@@ -161,6 +162,25 @@ def _scalar(draw, lo: float, hi: float) -> np.float64:
 
 
 # Strategies ---------------------------------------------------------------------------------
+def _changed(fn: Callable, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The options of a call to ``fn`` that differ from their defaults."""
+    params = inspect.signature(fn).parameters
+    return {k: v for k, v in values.items() if k in params and not _same(v, params[k].default)}
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return a is b or (bool(a == b) and type(a) is type(b))
+    except (TypeError, ValueError):
+        return False
+
+
+def _strategy(draw_case: Callable, name: str, shown: Mapping[str, Any]) -> st.SearchStrategy[Case]:
+    """``draw_case`` as a strategy whose repr reads like the call that made it: ``welch_cases(max_hidden=4)``."""
+    draw_case.__name__ = draw_case.__qualname__ = name
+    return st.composite(draw_case)(**shown)
+
+
 def welch_cases(
     *,
     regularised: bool = False,
@@ -203,6 +223,7 @@ def welch_cases(
         >>> welch_cases(min_hidden=2, max_hidden=4).example().dims  # doctest: +SKIP
         {'numExamples': 1, 'inputLayerSize': 3, 'hiddenLayerSize': 2, 'outputLayerSize': 4}
     """
+    shown = _changed(welch_cases, locals())
     _check_bool("regularised", regularised)
     ranges = [
         _check_bounds("examples", min_examples, max_examples),
@@ -223,8 +244,7 @@ def welch_cases(
     model = get_model("welch_reg" if regularised else "welch")
     dims_strategy = _dims(_WELCH_DIMS, ranges, distinct_dims)
 
-    @st.composite
-    def draw_case(draw) -> Case:
+    def draw_case(draw, **_shown) -> Case:
         dims = draw(dims_strategy)
         m, n_in, hid, out = (dims[k] for k in _WELCH_DIMS)
         X = _grid_array(draw, (m, n_in), 1.0)
@@ -241,7 +261,7 @@ def welch_cases(
             inputs["Lambda"] = np.float64(min(max(lam, min_lambda), max_lambda))
         return _case(model, inputs, {"W1": W1, "W2": W2})
 
-    return draw_case()
+    return _strategy(draw_case, "welch_cases", shown)
 
 
 def deep_cases(
@@ -282,6 +302,7 @@ def deep_cases(
     No two units of a layer share their weights: every row and column of every W[l] differs
     from the others.
     """
+    shown = _changed(deep_cases, locals())
     if layer_dims is not None:
         given = {k: v for k, v in (("min_layers", min_layers), ("max_layers", max_layers),
                                    ("min_inputs", min_inputs), ("max_inputs", max_inputs),
@@ -309,8 +330,7 @@ def deep_cases(
     relu_margin = _check_positive("relu_margin", relu_margin, allow_zero=True)
     model = get_model("deep")
 
-    @st.composite
-    def draw_case(draw) -> Case:
+    def draw_case(draw, **_shown) -> Case:
         if fixed is not None:
             sizes = {f"n{l}": n for l, n in enumerate(fixed)}
             values = list(range(m_range[0], m_range[1] + 1))
@@ -344,7 +364,7 @@ def deep_cases(
             params[f"W{l}"], params[f"b{l}"] = W, b
         return _case(model, {"X": X, "Y": Y}, params)
 
-    return draw_case()
+    return _strategy(draw_case, "deep_cases", shown)
 
 
 def chain_cases(*, layers: int = 1, max_abs_value: float = 10.0) -> st.SearchStrategy[Case]:
@@ -352,18 +372,18 @@ def chain_cases(*, layers: int = 1, max_abs_value: float = 10.0) -> st.SearchStr
 
     a0, the weights and the target are multiples of 0.01 in [-max_abs_value, max_abs_value].
     """
+    shown = _changed(chain_cases, locals())
     if isinstance(layers, bool) or layers not in (1, 2):
         raise ValueError(f"layers={layers!r} must be 1 (model chain) or 2 (model chain2)")
     bound = _check_positive("max_abs_value", max_abs_value)
     model = get_model("chain" if layers == 1 else "chain2")
 
-    @st.composite
-    def draw_case(draw) -> Case:
+    def draw_case(draw, **_shown) -> Case:
         inputs = {"a0": _scalar(draw, -bound, bound), "target": _scalar(draw, -bound, bound)}
         names = ("w",) if layers == 1 else ("w1", "w2")
         return _case(model, inputs, {k: _scalar(draw, -bound, bound) for k in names})
 
-    return draw_case()
+    return _strategy(draw_case, "chain_cases", shown)
 
 
 def scalar_net_cases(*, max_abs_z: float = 4.0) -> st.SearchStrategy[Case]:
@@ -371,17 +391,17 @@ def scalar_net_cases(*, max_abs_z: float = 4.0) -> st.SearchStrategy[Case]:
 
     Both pre-activations p1 = w1·x and p2 = w2·f(p1) lie in [-max_abs_z, max_abs_z].
     """
+    shown = _changed(scalar_net_cases, locals())
     max_abs_z = _check_positive("max_abs_z", max_abs_z)
     model = get_model("scalar_net")
 
-    @st.composite
-    def draw_case(draw) -> Case:
+    def draw_case(draw, **_shown) -> Case:
         x, d = _scalar(draw, -2.0, 2.0), _scalar(draw, 0.0, 1.0)
         w1, w2 = _scalar(draw, -3.0, 3.0), _scalar(draw, -3.0, 3.0)
         assume(abs(w1 * x) <= max_abs_z and abs(w2 * sigmoid(w1 * x)) <= max_abs_z)
         return _case(model, {"x": x, "d": d}, {"w1": w1, "w2": w2})
 
-    return draw_case()
+    return _strategy(draw_case, "scalar_net_cases", shown)
 
 
 def cases_for(model: str | Model) -> st.SearchStrategy[Case]:
@@ -721,6 +741,9 @@ def run_property_check(
     try:
         smallest = find(strategy, fails, settings=search, random=random.Random(seed))
     except (NoSuchExample, Unsatisfiable):
+        if not calls["n"]:
+            raise ValueError(f"the strategy {strategy!r} drew no valid case in {max_examples} tries: its bounds "
+                             "or filters reject every draw. Widen them.") from None
         return PropertyOutcome(True, seed, calls["n"])
     except Flaky:
         case, found = calls["first_case"], calls["first_mismatches"]

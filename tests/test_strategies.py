@@ -328,6 +328,21 @@ def test_a_case_printed_as_code_rebuilds_the_same_arrays(case):
         np.testing.assert_array_equal(getattr(rebuilt, k), v)
 
 
+@pytest.mark.parametrize(("strategy", "text"), [
+    (welch_cases(max_hidden=4), "welch_cases(max_hidden=4)"),
+    (deep_cases(layer_dims=[4, 5, 1]), "deep_cases(layer_dims=[4, 5, 1])"),
+    (chain_cases(layers=2), "chain_cases(layers=2)"),
+    (scalar_net_cases(), "scalar_net_cases()"),
+])
+def test_a_strategy_reads_like_the_call_that_made_it(strategy, text):
+    assert repr(strategy) == text
+
+
+def test_a_strategy_that_draws_nothing_is_a_usage_error_of_the_check():
+    with pytest.raises(ValueError, match=r"^the strategy welch_cases\(\)\.filter\(.*\) drew no valid case in 5 tries"):
+        run_property_check(dict, welch_cases().filter(lambda case: False), max_examples=5, seed=1)
+
+
 def test_importing_the_strategies_does_not_import_jax():
     code = "import sys, gradcheck.strategies; assert 'jax' not in sys.modules, 'jax was imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
