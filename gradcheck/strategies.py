@@ -11,11 +11,12 @@ Values are drawn on a grid of 0.01 so that a failing case prints as short, exact
 
 Example:
     >>> from hypothesis import given
-    >>> from gradcheck.strategies import welch_cases
+    >>> from gradcheck.strategies import judge_gradients, welch_cases
     >>> @given(welch_cases(max_hidden=4))
     ... def test_my_backprop(case):
     ...     dJdW1, dJdW2 = my_backprop(case.X, case.y, case.W1, case.W2)
-    ...     case.assert_gradients({"W1": dJdW1, "W2": dJdW2})
+    ...     problems = judge_gradients(case, {"W1": dJdW1, "W2": dJdW2})
+    ...     assert not problems, problems
 
 :func:`run_property_check` is what the plugin's ``[hypothesis]`` item runs: it draws cases, calls
 the submission on each, judges the gradients with a tolerance derived from a round-off estimate,

@@ -244,6 +244,13 @@ def test_dimensions_are_distinct_where_the_bounds_allow(case):
     assert len({3, d["inputLayerSize"], d["outputLayerSize"]}) == 3, d
 
 
+@given(welch_cases(max_examples=3, max_inputs=2, max_hidden=2, max_outputs=4))
+def test_an_early_size_leaves_room_for_the_later_ones_to_be_distinct(case):
+    d = case.dims
+    assert d["numExamples"] == 3 and {d["inputLayerSize"], d["hiddenLayerSize"]} == {1, 2}
+    assert d["outputLayerSize"] == 4
+
+
 @given(welch_cases(distinct_dims=False, min_inputs=2, max_inputs=2, min_hidden=2, max_hidden=2))
 def test_distinct_dims_false_allows_square_weights(case):
     assert case.W1.shape == (2, 2)
