@@ -346,8 +346,8 @@ def test_a_strategy_reads_like_the_call_that_made_it(strategy, text):
 
 
 def test_a_strategy_that_draws_nothing_is_a_usage_error_of_the_check():
-    with pytest.raises(ValueError, match=r"^the strategy welch_cases\(\)\.filter\(.*\) drew no valid case in 5 tries"):
-        run_property_check(dict, welch_cases().filter(lambda case: False), max_examples=5, seed=1)
+    with pytest.raises(ValueError, match=r"^the strategy chain_cases\(\)\.filter\(.*\) drew no valid case in 5 tries"):
+        run_property_check(dict, chain_cases().filter(lambda case: False), max_examples=5, seed=1)
 
 
 def test_importing_the_strategies_does_not_import_jax():
