@@ -14,7 +14,7 @@ import types
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradcheck import Case, get_model, load_case
@@ -544,6 +544,17 @@ def test_the_report_adds_jax_s_value_where_the_jax_oracle_is_installed(monkeypat
 
     outcome = run_property_check(function(backprop_reshapes_w2), "welch", max_examples=50, seed=4)
     assert re.search(r"central difference \S+ ±\S+ +jax \S+", outcome.message)
+
+
+def test_under_a_derandomised_profile_the_seed_is_0_so_ci_runs_repeat():
+    previous = settings.get_current_profile_name()
+    settings.register_profile("test-derandomised", derandomize=True)
+    settings.load_profile("test-derandomised")
+    try:
+        outcome = run_property_check(function(backprop_reshapes_w2), "welch", max_examples=30)
+    finally:
+        settings.load_profile(previous)
+    assert outcome.seed == 0 and "(seed 0)" in outcome.message
 
 
 def test_a_right_float32_implementation_passes():
