@@ -4,6 +4,8 @@
 
 Prints the median of 5 runs for each N, on a correct submission (every example runs) and on one
 hard-wired to 3 hidden units (fails, shrinks, probes the sizes it accepts). Seeds are fixed.
+Where the JAX oracle (``gradcheck._jax``) is installed, the correct submission is also timed with
+JAX's gradients as the reference of every drawn case (one compilation per new shape).
 """
 
 from __future__ import annotations
@@ -64,17 +66,30 @@ def adapter(cls):
     return compute
 
 
+def jax_reference():
+    try:
+        from gradcheck import _jax
+    except ImportError:
+        return None
+    return lambda case: _jax.model_gradients(case.model, case.inputs, case.params)[0]
+
+
 def main(sizes: list[int]) -> None:
     run_property_check(adapter(Neural_Network), "welch", max_examples=10, seed=0)  # warm imports
-    for cls in (Neural_Network, HardWired):
+    runs = [("Neural_Network", Neural_Network, None), ("HardWired", HardWired, None)]
+    reference = jax_reference()
+    if reference is not None:
+        run_property_check(adapter(Neural_Network), "welch", max_examples=5, seed=0, reference=reference)
+        runs.append(("Neural_Network, jax reference", Neural_Network, reference))
+    for label, cls, ref in runs:
         for n in sizes:
             times = []
             for rep in range(5):
                 t = time.perf_counter()
-                outcome = run_property_check(adapter(cls), "welch", max_examples=n, seed=rep)
+                outcome = run_property_check(adapter(cls), "welch", max_examples=n, seed=rep, reference=ref)
                 times.append(time.perf_counter() - t)
             verdict = "ok" if outcome.ok else ("hard-wired" if outcome.hard_wired else "fails")
-            print(f"{cls.__name__:15s} {n:4d} examples: median {statistics.median(times):6.3f} s "
+            print(f"{label:30s} {n:4d} examples: median {statistics.median(times):6.3f} s "
                   f"(min {min(times):.3f}, max {max(times):.3f}); verdict {verdict}")
 
 
