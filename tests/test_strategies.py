@@ -24,6 +24,7 @@ from gradcheck.strategies import (
     chain_cases,
     deep_cases,
     judge_gradients,
+    roundoff_tolerance,
     run_property_check,
     scalar_net_cases,
     welch_cases,
@@ -435,7 +436,12 @@ def test_code_hard_wired_to_three_hidden_units_passes_three_examples_but_fails_w
 
     assert not outcome.ok
     assert outcome.hard_wired == {"hiddenLayerSize": 3}
-    assert outcome.message.startswith("hard-wired to hiddenLayerSize = 3")
+    first, second = outcome.message.splitlines()[:2]
+    assert first == ("hard-wired to hiddenLayerSize = 3: the code gives right gradients there, and raises or returns "
+                     "missing or misshapen gradients whenever it changes.")
+    assert re.fullmatch(r"Fails on a drawn network of welch \(numExamples=\d, inputLayerSize=\d, hiddenLayerSize=\d, "
+                        r"outputLayerSize=\d\), found after \d+ examples? \(seed 1\) and shrunk to the smallest "
+                        r"that fails:", second), second
     assert outcome.case.dims["hiddenLayerSize"] != 3
     assert max(outcome.case.dims.values()) <= 4, outcome.case.dims  # shrunk to a small network
     assert "the call raised" in outcome.message and "as code:" in outcome.message
@@ -555,6 +561,39 @@ def test_under_a_derandomised_profile_the_seed_is_0_so_ci_runs_repeat():
     finally:
         settings.load_profile(previous)
     assert outcome.seed == 0 and "(seed 0)" in outcome.message
+
+
+def welch_float32(case):
+    X, y, W1, W2 = (np.asarray(a, dtype=np.float32) for a in (case.X, case.y, case.W1, case.W2))
+    dJdW1, dJdW2 = backprop_loop(X, y, W1, W2)
+    if "Lambda" in case.inputs:
+        m, lam = X.shape[0], np.float32(case.Lambda)
+        dJdW1, dJdW2 = dJdW1 / m + lam * W1, dJdW2 / m + lam * W2
+    return {"W1": dJdW1, "W2": dJdW2}
+
+
+def welch_loop_any(case):
+    grads = function(backprop_loop)(case)
+    if "Lambda" in case.inputs:
+        m = case.X.shape[0]
+        grads = {k: g / m + case.Lambda * case.params[k] for k, g in grads.items()}
+    return grads
+
+
+@given(st.one_of(cases_for("welch"), cases_for("welch_reg"), cases_for("deep")))
+def test_correct_answers_use_under_a_quarter_of_the_round_off_tolerance(case):
+    if case.model.name == "deep":
+        styles = [deep_course_style, deep_compact_style]
+    else:
+        styles = [notes_class(Neural_Network, Lambda=1.0 if "Lambda" in case.inputs else 0.0), welch_loop_any,
+                  welch_float32]
+    for style in styles:
+        grads = {k.removeprefix("dJd").removeprefix("d"): v for k, v in style(case).items()}
+        eps = np.finfo(np.asarray(grads["W1"]).dtype).eps
+        tolerance = roundoff_tolerance(case, eps=eps)
+        for name, want in case.expected["grads"].items():
+            err = np.abs(np.asarray(grads[name], dtype=np.float64) - want)
+            assert np.all(err <= 0.25 * tolerance[name]), (style.__name__, name, np.max(err / tolerance[name]))
 
 
 def test_a_right_float32_implementation_passes():
