@@ -762,18 +762,24 @@ def run_property_check(
                              "or filters reject every draw. Widen them.") from None
         return PropertyOutcome(True, seed, calls["n"])
     except Flaky:
-        case, found = calls["first_case"], calls["first_mismatches"]
-        msg = (f"The gradients of one case changed from one call to the next (seed {seed}): the code keeps "
-               f"state between calls, or is random. The first failure, not shrunk:\n")
-        msg += _report(case, found, None, seed, calls["first_failure"], shrunk=False) if case is not None else ""
-        return PropertyOutcome(False, seed, calls["first_failure"] or calls["n"], msg, case, found)
+        return _flaky_outcome(calls, seed)
     mismatches = tuple(_attempt(compute_grads, smallest, reference))
+    if not mismatches:  # the smallest failure passed when called again
+        return _flaky_outcome(calls, seed)
     hard_wired = None
     if probe_sizes and _cannot_take(mismatches):
         hard_wired = _hard_wired_sizes(compute_grads, smallest.model, passed_dims, seed, reference)
     examples = calls["first_failure"] or calls["n"]
     return PropertyOutcome(False, seed, examples, _report(smallest, mismatches, hard_wired, seed, examples),
                            smallest, mismatches, hard_wired)
+
+
+def _flaky_outcome(calls: Mapping[str, Any], seed: int) -> PropertyOutcome:
+    case, found = calls["first_case"], calls["first_mismatches"]
+    msg = (f"The gradients of one case changed from one call to the next (seed {seed}): the code keeps "
+           f"state between calls, or is random. The first failure, not shrunk:\n")
+    msg += _report(case, found, None, seed, calls["first_failure"], shrunk=False) if case is not None else ""
+    return PropertyOutcome(False, seed, calls["first_failure"] or calls["n"], msg, case, tuple(found))
 
 
 # Hard-wired sizes -------------------------------------------------------------------------------
