@@ -5,8 +5,8 @@ A gradient is judged element by element against each oracle's reference value r 
 
     |yours − r| > safety · (e + floor),   floor = ulps · ε(your dtype) · scale,
 
-``scale`` being the largest |r| in the array (or, for an all-zero array, in the whole
-gradient). ``safety`` (default 10) covers the error estimates' own uncertainty; ``floor``
+``scale`` being the largest |r| in the whole gradient, or |J|/max(|θ|, 1) when larger
+(the round-off of terms that cancel). ``safety`` (default 10) covers the error estimates' own uncertainty; ``floor``
 is your computation's unavoidable round-off: ``ulps`` (16 for float64, 256 for float32) ulps
 of the array's magnitude. No fixed rtol is involved: a correct float64 gradient sits
 near 1e-10 of the central differences and 1e-15 of JAX, so the check sees a relative
@@ -321,26 +321,40 @@ class GradientMismatch(AssertionError):
 
 
 # Judging one array ------------------------------------------------------------------------------
-def _floor(refs: Mapping[str, _Ref], dtype: str, ulps: float | None, fallback: float) -> float:
-    """The user's own round-off: ulps · ε(dtype) · the array's magnitude (or the fallback's)."""
-    scale = max((float(np.max(np.abs(r.value), initial=0.0)) for r in refs.values()), default=0.0)
+def _floor(refs: Mapping[str, _Ref], dtype: str, ulps: float | None, scale: float) -> float:
+    """The user's own round-off: ulps · ε(dtype) · max(the array's magnitude, ``scale``)."""
+    own = max((float(np.max(np.abs(r.value), initial=0.0)) for r in refs.values()), default=0.0)
     eps = float(np.finfo(np.dtype(dtype)).eps)
-    return (ULPS[dtype] if ulps is None else ulps) * eps * (scale if scale > 0 else fallback)
+    return (ULPS[dtype] if ulps is None else ulps) * eps * max(own, scale)
 
 
-def _compare(user: np.ndarray, ref: _Ref, floor: float, safety: float):
+def _gradient_scale(refs, cost: float, theta: np.ndarray) -> float:
+    """The magnitude below which a gradient's elements are round-off of its terms.
+
+    The largest reference value over all parameters, or |J| / max(|θ|, 1) (a gradient's
+    natural size) when that is larger: an array that is small because its terms cancel
+    still carries the round-off of those terms.
+    """
+    largest = max((float(np.max(np.abs(r.value), initial=0.0)) for by in refs.values() for r in by.values()),
+                  default=0.0)
+    natural = abs(cost) / max(1.0, float(np.max(np.abs(theta), initial=0.0)))
+    return max(largest, natural) or 1.0
+
+
+def _compare(user: np.ndarray, ref: _Ref, floor, safety: float):
     """Per-element difference, tolerance and mismatch mask of ``user`` against one oracle."""
     diff = np.abs(user - ref.value)
     tol = safety * (ref.err + floor)
     bad = ~(diff <= tol)  # nan counts as a mismatch
     if ref.excluded is not None:
         bad &= ~ref.excluded
-    rel = diff / np.maximum(np.maximum(np.abs(user), np.abs(ref.value)), floor if floor > 0 else np.finfo(float).tiny)
+    rel = diff / np.maximum(np.maximum(np.abs(user), np.abs(ref.value)), np.maximum(floor, np.finfo(float).tiny))
     return diff, tol, bad, rel
 
 
 def _judge(name: str, target: str, kind: str, value: Any, refs: Mapping[str, _Ref], *, table_dims: tuple[str, ...],
-           shape_message: str, safety: float, ulps: float | None, fallback: float) -> ArrayResult:
+           shape_message: str, safety: float, ulps: float | None, fallback: float,
+           rounding: np.ndarray | None = None) -> ArrayResult:
     """The verdict on one array against every oracle's reference."""
     primary = next(o for o in _PRECISION_ORDER if o in refs)
     expected = refs[primary].value.shape
@@ -357,12 +371,16 @@ def _judge(name: str, target: str, kind: str, value: Any, refs: Mapping[str, _Re
         return result
     user = user.reshape(expected)
     result.floor = _floor(refs, dtype, ulps, fallback)
+    floor = result.floor
+    if dtype != "float64" and rounding is not None:
+        floor = result.floor + np.abs(rounding).reshape(expected)
+        result.floor = float(np.max(floor))
     result.total = user.size
     excluded = np.zeros(expected, dtype=bool)
     bad_any = np.zeros(expected, dtype=bool)
     ratios, tols = {}, {}
     for oracle, ref in refs.items():
-        diff, tol, bad, rel = _compare(user, ref, result.floor, safety)
+        diff, tol, bad, rel = _compare(user, ref, floor, safety)
         if ref.excluded is not None:
             excluded |= ref.excluded
         judged = ~ref.excluded if ref.excluded is not None else np.ones(expected, dtype=bool)
@@ -561,7 +579,9 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
         if o in refs:
             results[o].max_err = max(float(np.max(r.err, initial=0.0)) for r in refs[o].values())
     results = {o: results[o] for o in oracles}
-    report = _assemble(case.name, model.name, user, refs, names, table, case, safety, ulps, results, notes)
+    scale = _gradient_scale(refs, float(model.cost(inputs, params)), theta)
+    report = _assemble(case.name, model.name, user, refs, names, table, case, safety, ulps, results, notes, scale,
+                       rounding=lambda value: _rounding_shift(model, inputs, params, analytic[0], value))
     report.intermediates = _judge_intermediates(user_inter, model, inputs, params, inter_refs, table, case,
                                                 safety, ulps, "jax" in oracles)
     return report
@@ -599,10 +619,9 @@ def _exclude_kinks(refs, kinks: list[Kink], layout, notes: list[str]) -> None:
     notes += [_kink_note(k, layout) for k in kinks]
 
 
-def _assemble(case_name, model_name, user, refs, names, table, case, safety, ulps, results, notes) -> Report:
+def _assemble(case_name, model_name, user, refs, names, table, case, safety, ulps, results, notes,
+              fallback: float, rounding: Callable[[], dict] | None = None) -> Report:
     """Check the oracles agree, then judge every parameter's gradient."""
-    fallback = max((float(np.max(np.abs(r.value), initial=0.0)) for by in refs.values() for r in by.values()),
-                   default=1.0) or 1.0
     problems: list[str] = []
     for k in names:
         per = {o: refs[o][k] for o in refs}
@@ -615,9 +634,10 @@ def _assemble(case_name, model_name, user, refs, names, table, case, safety, ulp
             continue
         name, value = user[k]
         per = {o: refs[o][k] for o in refs}
+        low = _dtype_name(value) != "float64" and rounding is not None
         result = _judge(name, k, "gradient", value, per, table_dims=table[k],
                         shape_message=_shape_message(name, value, case) if case is not None else "",
-                        safety=safety, ulps=ulps, fallback=fallback)
+                        safety=safety, ulps=ulps, fallback=fallback, rounding=rounding(value)[k] if low else None)
         if problems and result.status == "WRONG" and not result.shape_message:
             result.status = "not judged"
         params[k] = result
@@ -642,6 +662,20 @@ def _course_difference(report: Report, user, refs, names) -> None:
         report.difference, report.difference_against = course_difference(g, r), best
 
 
+def _rounding_shift(model: Model, inputs, params, grads: Mapping[str, Any], value: Any) -> dict:
+    """How far the exact gradient moves when the data are rounded to the user's precision.
+
+    A float32 implementation computes, at best, the gradient at float32-rounded inputs and
+    parameters; where terms cancel, that alone moves it by many ulps of its own size. The
+    shift is measured once per dtype with the analytic backward pass and added to the floor.
+    """
+    dtype = np.asarray(value).dtype
+    rounded_in = {k: np.asarray(v, dtype=dtype).astype(np.float64) for k, v in inputs.items()}
+    rounded_p = {k: np.asarray(v, dtype=dtype).astype(np.float64) for k, v in params.items()}
+    shifted = model.backward(rounded_in, rounded_p)[0]
+    return {k: np.asarray(shifted[k], dtype=np.float64) - np.asarray(grads[k], dtype=np.float64) for k in grads}
+
+
 def _float_note(name: str, dtype: str, ulps: float | None) -> str:
     eps = float(np.finfo(np.dtype(dtype)).eps)
     return (f"{name} is {dtype}: judged with a {dtype} tolerance (floor {ULPS[dtype] if ulps is None else ulps:g} "
@@ -661,7 +695,7 @@ def _judge_intermediates(user_inter, model, inputs, params, inter_refs, table, c
             per = {"forward": _Ref(forward[target], np.zeros(np.shape(forward[target])))}
         else:
             raise ValueError(f"{name!r} has no reference in model {model.name!r}")
-        fallback = float(np.max(np.abs(next(iter(per.values())).value), initial=0.0)) or 1.0
+        fallback = 0.0
         out[target] = _judge(name, target, "intermediate", value, per, table_dims=table[target],
                              shape_message=_shape_message(name, value, case), safety=safety, ulps=ulps,
                              fallback=fallback)
@@ -771,7 +805,8 @@ def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[s
     results = {o: results[o] for o in oracles}
     table = {k: tuple(f"{k}.shape[{i}]" for i in range(np.ndim(v))) for k, v in params.items()}
     shape_msgs = {k: _plain_shape_message(name, v, params[k]) for k, (name, v) in user.items()}
-    report = _assemble("check_function", "none", user, refs, names, table, None, safety, ulps, results, notes)
+    scale = _gradient_scale(refs, float(np.asarray(cost({k: v.copy() for k, v in params.items()})).reshape(-1)[0]), theta)
+    report = _assemble("check_function", "none", user, refs, names, table, None, safety, ulps, results, notes, scale)
     for k, msg in shape_msgs.items():
         if msg:
             report.params[k].shape_message = msg
