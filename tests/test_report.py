@@ -231,3 +231,19 @@ def test_assert_gradients_fails_a_users_test_with_the_report(pytester):
     result.stdout.fnmatch_lines(["E*1 of 2 gradients WRONG (dJdW2)*"])
     assert "compare.py" not in result.stdout.str()
     assert "cases.py" not in result.stdout.str()
+
+
+@pytest.mark.parametrize("model", ["welch", "deep"])
+def test_students_float64_formulas_pass_the_strictest_oracle_on_100_networks(model):
+    rng = np.random.default_rng(11)
+    shapes = {}
+    for _ in range(100):
+        case = random_case(model, rng)
+        # Two shapes per model, so that JAX compiles twice, not a hundred times.
+        key = len(shapes) if len(shapes) < 2 else int(rng.integers(0, 2))
+        dims = shapes.setdefault(key, case)
+        params = {k: rng.normal(0, 1, np.shape(v)) for k, v in dims.params.items()}
+        inputs = {**dims.inputs, "X": rng.uniform(0, 1, np.shape(dims.inputs["X"]))}
+        case = gradcheck.make_case(model, inputs, params)
+        report = gradcheck.check_gradients(backward32(case, np.float64), case, oracles="jax")
+        assert report.ok, str(report)
