@@ -201,7 +201,7 @@ class ArrayResult:
         if self.status == "missing":
             return [f"{head}not given (the gradient of {self.target} is expected)"]
         if self.status == "ok":
-            extra = f"   ({self.excluded} at a kink, judged by jax only)" if self.excluded else ""
+            extra = f"   ({self.excluded} at a relu kink, see the notes)" if self.excluded else ""
             return [f"{head}max rel err {_small(self.max_rel)}{extra}"]
         if self.shape_message or self.status == "not judged":
             return [head + self._shape_text()]
@@ -290,7 +290,8 @@ class Report:
         scipy = self.oracles.get("scipy")
         if scipy is not None and scipy.available and scipy.difference is not None:
             lines.append(f"scipy check_grad: norm {_num(scipy.norm)}; difference {_num(scipy.difference)} "
-                         f"(forward differences allow {_small(scipy.threshold)})")
+                         f"(forward differences allow {_small(scipy.threshold)})"
+                         + (f"; {scipy.message}" if scipy.message else ""))
         if self.diagnosis is not None:
             lines.append(f"likely mistake: {self.diagnosis}")
         if self.notes:
@@ -314,6 +315,8 @@ class Report:
 
 class GradientMismatch(AssertionError):
     """Gradients judged wrong (or not judgeable). ``report`` is the :class:`Report`; the message is its text."""
+
+    __module__ = "gradcheck"
 
     def __init__(self, report: Report):
         self.report = report
@@ -494,8 +497,8 @@ def _kink_note(kink: Kink, layout) -> str:
     where = "exactly at 0: relu'(0) = 0 and = 1 are both accepted" if kink.exact else \
         f"= {_small(kink.value)}, within the step of 0"
     affected = ", ".join(names) + more
-    excluded = "not judged" if kink.exact else "judged by jax only"
-    return f"kink at {kink.where} ({where}); {affected} {excluded}"
+    excluded = "not judged by any oracle" if kink.exact else "excluded from the difference-based verdicts"
+    return f"kink at {kink.where} ({where}): {affected} {excluded}"
 
 
 def _jax_references(model: Model, inputs, params, analytic: tuple[dict, dict]) -> tuple[dict, dict]:
@@ -573,6 +576,8 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     else:
         inter_refs = {k: _Ref(np.asarray(v, dtype=np.float64), np.zeros(np.shape(v))) for k, v in analytic[1].items()}
     _exclude_kinks(refs, kinks, layout, notes)
+    if kinks and "scipy" in results and results["scipy"].available:
+        results["scipy"].message = "its norm and difference include the elements at a relu kink"
     for o in oracles:
         if o not in results:
             results[o] = OracleResult(o, _TITLES[o], available=o in refs)
