@@ -261,7 +261,7 @@ class Report:
         available = [r.title for r in self.oracles.values() if r.available]
         used = ", ".join(available)
         agree = "agree" if len(available) > 1 else "alone"
-        where = f"{self.case} (model {self.model})"
+        where = self.case if self.model == "none" else f"{self.case} (model {self.model})"
         if self.oracle_problems:
             return f"gradcheck: NOT JUDGED on {where}: the oracles ({used}) disagree with each other"
         n = len(self.params)
@@ -284,7 +284,7 @@ class Report:
             lines.append("intermediates:")
             for result in self.intermediates.values():
                 lines += result.lines()
-        if self.difference is not None:
+        if self.difference is not None and not self.oracle_problems:
             lines.append(f"the course's difference ‖g − ĝ‖/(‖g‖ + ‖ĝ‖) = {_num(self.difference)} "
                          f"(ĝ: {_TITLES[self.difference_against]})")
         scipy = self.oracles.get("scipy")

@@ -247,3 +247,28 @@ def test_students_float64_formulas_pass_the_strictest_oracle_on_100_networks(mod
         case = gradcheck.make_case(model, inputs, params)
         report = gradcheck.check_gradients(backward32(case, np.float64), case, oracles="jax")
         assert report.ok, str(report)
+
+
+def test_oracles_that_disagree_are_an_oracle_problem_never_the_users_error():
+    import jax.numpy as jnp
+
+    report = gradcheck.check_function(lambda p: jnp.sum(jnp.abs(p["w"])), lambda p: {"w": np.sign(p["w"])},
+                                      {"w": np.array([0.0, 1.0])})
+    assert not report.ok and report.wrong == []
+    text = str(report)
+    assert text.startswith("gradcheck: NOT JUDGED on check_function: the oracles (central difference, scipy, jax) "
+                           "disagree with each other")
+    assert "oracle problem: central difference and jax disagree on w[0]: 0 ±" in text
+    assert report.params["w"].status == "not judged"
+
+
+def test_the_json_report_is_strict_json_with_the_text():
+    case = gradcheck.load_case("coursera-l3")
+    grads = _course_grads(case)
+    grads["db1"][0, 0] = np.nan
+    data = gradcheck.check_gradients(grads, case, oracles=("fd", "jax")).to_dict()
+    text = json.dumps(data, allow_nan=False)
+    assert json.loads(text)["wrong"] == ["b1"]
+    assert data["params"]["b1"]["status"] == "WRONG" and data["diagnosis"] is None
+    assert data["text"].startswith("gradcheck: 1 of 6 gradients WRONG (db1)")
+    assert set(data["oracles"]) == {"fd", "jax"}
