@@ -315,7 +315,7 @@ class ScipyCheck:
         norm: what ``check_grad`` returns: ‖user − approx_fprime‖₂.
         difference: the course's ‖g − ĝ‖ / (‖g‖ + ‖ĝ‖), g the user's gradient, ĝ scipy's.
         threshold: the largest difference forward differences' own error allows:
-            safety·‖err‖ / (‖g‖ + ‖ĝ‖).
+            safety·‖err‖ / (2‖ĝ‖) (for a right gradient ‖g‖ ≈ ‖ĝ‖).
     """
 
     grad: np.ndarray
@@ -354,7 +354,7 @@ def scipy_check(cost: Callable[[np.ndarray], float], theta: np.ndarray, user: np
     d1 = np.atleast_1d(approx_fprime(theta, cost, h))
     d2 = np.atleast_1d(approx_fprime(theta, cost, 2 * h))
     err = np.abs(d2 - d1) + math.sqrt(2.0) * sigma / h
-    denominator = np.linalg.norm(user) + np.linalg.norm(d1)
+    denominator = 2.0 * np.linalg.norm(d1)
     threshold = float(safety * np.linalg.norm(err) / denominator) if denominator else 0.0
     return ScipyCheck(grad=d1, err=err, norm=norm, difference=course_difference(user, d1), threshold=threshold,
                       step=h)
