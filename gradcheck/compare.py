@@ -547,6 +547,9 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
         (False, ['W1'])
     """
     oracles = _validate_oracles(oracles)
+    if not all(hasattr(case, a) for a in ("model", "inputs", "params", "dims")):
+        raise TypeError(f"check_gradients(grads, case): case must be a gradcheck.Case, got {type(case).__name__}; "
+                        "use gradcheck.load_case(name) or gradcheck.make_case(model, inputs, params)")
     model, inputs, params, dims = case.model, case.inputs, case.params, case.dims
     table, names = model.shape_table(dims), model.param_names(dims)
     user = _user_arrays(grads, table, names, kind="gradient", inputs=model.input_names)
@@ -563,8 +566,7 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
         fd = central_differences(model_batch_cost(model, inputs, layout, watch), theta, ladder=LADDER)
         kinks = find_kinks(fd.watched)
         if "fd" in oracles:
-            refs["fd"] = {k: _Ref(v, e) for (k, v), e in zip(unflatten(fd.grad, layout).items(),
-                                                              unflatten(fd.err, layout).values())}
+            refs["fd"] = _flat_refs(fd.grad, fd.err, layout)
     if "scipy" in oracles:
         message = _scipy_refs(user, layout, theta, lambda t: float(model.cost(inputs, unflatten(t, layout))),
                               refs, results, safety)
@@ -578,18 +580,29 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     _exclude_kinks(refs, kinks, layout, notes)
     if kinks and "scipy" in results and results["scipy"].available:
         results["scipy"].message = "its norm and difference include the elements at a relu kink"
-    for o in oracles:
-        if o not in results:
-            results[o] = OracleResult(o, _TITLES[o], available=o in refs)
-        if o in refs:
-            results[o].max_err = max(float(np.max(r.err, initial=0.0)) for r in refs[o].values())
-    results = {o: results[o] for o in oracles}
+    results = _summaries(oracles, refs, results)
     scale = _gradient_scale(refs, float(model.cost(inputs, params)), theta)
     report = _assemble(case.name, model.name, user, refs, names, table, case, safety, ulps, results, notes, scale,
                        rounding=lambda value: _rounding_shift(model, inputs, params, analytic[0], value))
     report.intermediates = _judge_intermediates(user_inter, model, inputs, params, inter_refs, table, case,
                                                 safety, ulps, "jax" in oracles)
     return report
+
+
+def _flat_refs(values: np.ndarray, errors: np.ndarray, layout) -> dict[str, _Ref]:
+    """Per-parameter references from flat values and error estimates."""
+    errs = unflatten(errors, layout)
+    return {k: _Ref(v, errs[k]) for k, v in unflatten(values, layout).items()}
+
+
+def _summaries(oracles: tuple[str, ...], refs, results: dict[str, OracleResult]) -> dict[str, OracleResult]:
+    """One :class:`OracleResult` per requested oracle, in the requested order, with its largest error."""
+    out = {}
+    for o in oracles:
+        out[o] = results.get(o) or OracleResult(o, _TITLES[o], available=o in refs)
+        if o in refs:
+            out[o].max_err = max(float(np.max(r.err, initial=0.0)) for r in refs[o].values())
+    return out
 
 
 def _scipy_refs(user, layout, theta, flat_cost, refs, results, safety) -> str:
@@ -605,8 +618,7 @@ def _scipy_refs(user, layout, theta, flat_cost, refs, results, safety) -> str:
         results["scipy"] = OracleResult("scipy", _TITLES["scipy"], available=False, message="gradients are not numeric")
         return "scipy oracle not run: the gradients are not arrays of numbers"
     check = scipy_check(flat_cost, theta, user_flat, safety=safety)
-    refs["scipy"] = {k: _Ref(v, e) for (k, v), e in zip(unflatten(check.grad, layout).items(),
-                                                         unflatten(check.err, layout).values())}
+    refs["scipy"] = _flat_refs(check.grad, check.err, layout)
     results["scipy"] = OracleResult("scipy", _TITLES["scipy"], norm=check.norm, difference=check.difference,
                                     threshold=check.threshold)
     return ""
@@ -800,14 +812,9 @@ def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[s
             notes.append(message)
     if "jax" in oracles:
         _jax_function_refs(cost, params, refs, results, notes)
-    for o in oracles:
-        if o not in results:
-            results[o] = OracleResult(o, _TITLES[o], available=o in refs)
-        if o in refs:
-            results[o].max_err = max(float(np.max(r.err, initial=0.0)) for r in refs[o].values())
     if not refs:
         raise ValueError(f"none of the oracles {oracles!r} could run: {'; '.join(notes)}")
-    results = {o: results[o] for o in oracles}
+    results = _summaries(oracles, refs, results)
     table = {k: tuple(f"{k}.shape[{i}]" for i in range(np.ndim(v))) for k, v in params.items()}
     shape_msgs = {k: _plain_shape_message(name, v, params[k]) for k, (name, v) in user.items()}
     scale = _gradient_scale(refs, float(np.asarray(cost({k: v.copy() for k, v in params.items()})).reshape(-1)[0]), theta)

@@ -272,3 +272,8 @@ def test_the_json_report_is_strict_json_with_the_text():
     assert data["params"]["b1"]["status"] == "WRONG" and data["diagnosis"] is None
     assert data["text"].startswith("gradcheck: 1 of 6 gradients WRONG (db1)")
     assert set(data["oracles"]) == {"fd", "jax"}
+
+
+def test_a_case_that_is_not_a_case_is_a_usage_error():
+    with pytest.raises(TypeError, match="case must be a gradcheck.Case, got str; use gradcheck.load_case"):
+        gradcheck.check_gradients({}, "three-examples")
