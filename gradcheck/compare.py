@@ -72,6 +72,7 @@ class _Ref:
     value: np.ndarray
     err: np.ndarray
     excluded: np.ndarray | None = None  # elements this oracle must not judge (kinks)
+    alt: np.ndarray | None = None  # another accepted value (relu'(0) = 1 where the value takes 0)
 
 
 def _num(x: float) -> str:
@@ -201,7 +202,7 @@ class ArrayResult:
         if self.status == "missing":
             return [f"{head}not given (the gradient of {self.target} is expected)"]
         if self.status == "ok":
-            extra = f"   ({self.excluded} at a relu kink, see the notes)" if self.excluded else ""
+            extra = f"   ({self.excluded} at a relu kink: see the notes)" if self.excluded else ""
             return [f"{head}max rel err {_small(self.max_rel)}{extra}"]
         if self.shape_message or self.status == "not judged":
             return [head + self._shape_text()]
@@ -347,6 +348,8 @@ def _gradient_scale(refs, cost: float, theta: np.ndarray) -> float:
 def _compare(user: np.ndarray, ref: _Ref, floor, safety: float):
     """Per-element difference, tolerance and mismatch mask of ``user`` against one oracle."""
     diff = np.abs(user - ref.value)
+    if ref.alt is not None:
+        diff = np.fmin(diff, np.abs(user - ref.alt))
     tol = safety * (ref.err + floor)
     bad = ~(diff <= tol)  # nan counts as a mismatch
     if ref.excluded is not None:
@@ -482,7 +485,7 @@ def _param_masks(kinks: list[Kink], layout, exact_only: bool) -> dict[str, np.nd
     return unflatten(flat, layout)
 
 
-def _kink_note(kink: Kink, layout) -> str:
+def _kink_note(kink: Kink, layout, jax_used: bool) -> str:
     names = []
     offsets, start = [], 0
     for name, shape in layout:
@@ -497,8 +500,9 @@ def _kink_note(kink: Kink, layout) -> str:
     where = "exactly at 0: relu'(0) = 0 and = 1 are both accepted" if kink.exact else \
         f"= {_small(kink.value)}, within the step of 0"
     affected = ", ".join(names) + more
-    excluded = "not judged by any oracle" if kink.exact else "excluded from the difference-based verdicts"
-    return f"kink at {kink.where} ({where}): {affected} {excluded}"
+    judged = ("judged by jax only" if jax_used else "not judged") if kink.exact else \
+        "excluded from the difference-based verdicts"
+    return f"kink at {kink.where} ({where}): {affected} {judged}"
 
 
 def _jax_references(model: Model, inputs, params, analytic: tuple[dict, dict]) -> tuple[dict, dict]:
@@ -573,11 +577,16 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
         if message:
             notes.append(message)
     inter_refs: dict[str, _Ref] = {}
+    alt = None
     if "jax" in oracles:
         refs["jax"], inter_refs = _jax_references(model, inputs, params, analytic)
+        if any(k.exact for k in kinks):
+            from . import _jax
+
+            alt = _jax.model_gradients(model, inputs, params, relu_prime_at_zero=1)[0]
     else:
         inter_refs = {k: _Ref(np.asarray(v, dtype=np.float64), np.zeros(np.shape(v))) for k, v in analytic[1].items()}
-    _exclude_kinks(refs, kinks, layout, notes)
+    _exclude_kinks(refs, kinks, layout, notes, alt)
     if kinks and "scipy" in results and results["scipy"].available:
         results["scipy"].message = "its norm and difference include the elements at a relu kink"
     results = _summaries(oracles, refs, results)
@@ -624,16 +633,19 @@ def _scipy_refs(user, layout, theta, flat_cost, refs, results, safety) -> str:
     return ""
 
 
-def _exclude_kinks(refs, kinks: list[Kink], layout, notes: list[str]) -> None:
-    """Mark kink-affected elements: difference-based oracles skip all of them, JAX the exact zeros."""
+def _exclude_kinks(refs, kinks: list[Kink], layout, notes: list[str], alt: dict | None) -> None:
+    """Kink-affected elements: the difference-based oracles skip them; JAX judges them, and where a
+    pre-activation is exactly 0 accepts relu'(0) = 0 (its value) or 1 (``alt``)."""
     if not kinks:
         return
-    near, exact = _param_masks(kinks, layout, exact_only=False), _param_masks(kinks, layout, exact_only=True)
+    near = _param_masks(kinks, layout, exact_only=False)
     for oracle, by_param in refs.items():
-        masks = near if oracle in _DIFFERENCE_BASED else exact
         for k, ref in by_param.items():
-            ref.excluded = masks[k].reshape(ref.value.shape)
-    notes += [_kink_note(k, layout) for k in kinks]
+            if oracle in _DIFFERENCE_BASED:
+                ref.excluded = near[k].reshape(ref.value.shape)
+            elif alt is not None:
+                ref.alt = alt[k]
+    notes += [_kink_note(k, layout, "jax" in refs) for k in kinks]
 
 
 def _assemble(case_name, model_name, user, refs, names, table, case, safety, ulps, results, notes,
