@@ -592,7 +592,7 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     results = _summaries(oracles, refs, results)
     scale = _gradient_scale(refs, float(model.cost(inputs, params)), theta)
     report = _assemble(case.name, model.name, user, refs, names, table, case, safety, ulps, results, notes, scale,
-                       rounding=lambda value: _rounding_shift(model, inputs, params, analytic[0], value))
+                       rounding=lambda dtype: _rounding_shift(model, inputs, params, analytic[0], dtype))
     report.intermediates = _judge_intermediates(user_inter, model, inputs, params, inter_refs, table, case,
                                                 safety, ulps, "jax" in oracles)
     return report
@@ -649,7 +649,7 @@ def _exclude_kinks(refs, kinks: list[Kink], layout, notes: list[str], alt: dict 
 
 
 def _assemble(case_name, model_name, user, refs, names, table, case, safety, ulps, results, notes,
-              fallback: float, rounding: Callable[[], dict] | None = None) -> Report:
+              fallback: float, rounding: Callable[[np.dtype], dict] | None = None) -> Report:
     """Check the oracles agree, then judge every parameter's gradient."""
     problems: list[str] = []
     for k in names:
@@ -657,6 +657,7 @@ def _assemble(case_name, model_name, user, refs, names, table, case, safety, ulp
         if per:
             problems += _agreement(k, per, _floor(per, "float64", ulps, fallback), safety)
     params: dict[str, ArrayResult] = {}
+    shifts: dict[np.dtype, dict] = {}  # rounding shifts, computed once per low precision
     for k in names:
         if k not in user:
             params[k] = ArrayResult(k, k, "gradient", "missing", dims=table[k])
@@ -664,9 +665,12 @@ def _assemble(case_name, model_name, user, refs, names, table, case, safety, ulp
         name, value = user[k]
         per = {o: refs[o][k] for o in refs}
         low = _dtype_name(value) != "float64" and rounding is not None
+        if low and np.asarray(value).dtype not in shifts:
+            shifts[np.asarray(value).dtype] = rounding(np.asarray(value).dtype)
         result = _judge(name, k, "gradient", value, per, table_dims=table[k],
                         shape_message=_shape_message(name, value, case) if case is not None else "",
-                        safety=safety, ulps=ulps, fallback=fallback, rounding=rounding(value)[k] if low else None)
+                        safety=safety, ulps=ulps, fallback=fallback,
+                        rounding=shifts[np.asarray(value).dtype][k] if low else None)
         if problems and result.status == "WRONG" and not result.shape_message:
             result.status = "not judged"
         params[k] = result
@@ -699,14 +703,13 @@ def _course_difference(report: Report, user, refs, names) -> None:
         report.difference, report.difference_against = course_difference(g, r), best
 
 
-def _rounding_shift(model: Model, inputs, params, grads: Mapping[str, Any], value: Any) -> dict:
+def _rounding_shift(model: Model, inputs, params, grads: Mapping[str, Any], dtype: np.dtype) -> dict:
     """How far the exact gradient moves when the data are rounded to the user's precision.
 
     A float32 implementation computes, at best, the gradient at float32-rounded inputs and
     parameters; where terms cancel, that alone moves it by many ulps of its own size. The
     shift is measured once per dtype with the analytic backward pass and added to the floor.
     """
-    dtype = np.asarray(value).dtype
     rounded_in = {k: np.asarray(v, dtype=dtype).astype(np.float64) for k, v in inputs.items()}
     rounded_p = {k: np.asarray(v, dtype=dtype).astype(np.float64) for k, v in params.items()}
     shifted = model.backward(rounded_in, rounded_p)[0]
@@ -838,12 +841,25 @@ def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[s
     table = {k: tuple(f"{k}.shape[{i}]" for i in range(np.ndim(v))) for k, v in params.items()}
     shape_msgs = {k: _plain_shape_message(name, v, params[k]) for k, (name, v) in user.items()}
     scale = _gradient_scale(refs, float(np.asarray(cost({k: v.copy() for k, v in params.items()})).reshape(-1)[0]), theta)
-    report = _assemble("check_function", "none", user, refs, names, table, None, safety, ulps, results, notes, scale)
+    report = _assemble("check_function", "none", user, refs, names, table, None, safety, ulps, results, notes, scale,
+                       rounding=lambda dtype: _function_rounding_shift(cost, params, "jax" in refs, dtype))
     for k, msg in shape_msgs.items():
         if msg:
             report.params[k].shape_message = msg
             report.params[k].status = "WRONG"
     return report
+
+
+def _function_rounding_shift(cost, params: Mapping[str, np.ndarray], jax_ok: bool, dtype: np.dtype) -> dict:
+    """How far the cost's gradient moves when the parameters are rounded to ``dtype`` (JAX, else differences)."""
+    rounded = {k: v.astype(dtype).astype(np.float64) for k, v in params.items()}
+    if jax_ok:
+        from . import _jax
+
+        at, base = _jax.cost_gradient(cost, rounded), _jax.cost_gradient(cost, params)
+    else:
+        at, base = numerical_gradient(cost, rounded)[0], numerical_gradient(cost, params)[0]
+    return {k: np.reshape(at[k] - base[k], np.shape(params[k])) for k in params}
 
 
 def _plain_shape_message(name: str, value: Any, param: np.ndarray) -> str:

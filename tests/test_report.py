@@ -294,3 +294,18 @@ def test_the_json_report_is_strict_json_with_the_text():
 def test_a_case_that_is_not_a_case_is_a_usage_error():
     with pytest.raises(TypeError, match=r"case must be a gradcheck\.Case, got str; use gradcheck\.load_case"):
         gradcheck.check_gradients({}, "three-examples")
+
+
+def test_check_function_judges_a_float32_gradient_with_a_float32_tolerance():
+    params = {"w": np.array([0.3, -1.2, 2.0])}
+
+    def cost(p):
+        return float(np.sum((3.0 * p["w"] - 1.0) ** 2))
+
+    def grad32(p):
+        w = np.asarray(p["w"], dtype=np.float32)
+        return {"w": np.float32(6) * (np.float32(3) * w - np.float32(1))}
+
+    report = gradcheck.check_function(cost, grad32, params, oracles=("fd", "scipy"))
+    assert report.ok, str(report)
+    assert "w is float32: judged with a float32 tolerance" in str(report)
