@@ -5,14 +5,25 @@ A gradient is judged element by element against each oracle's reference value r 
 
     |yours − r| > safety · (e + floor),   floor = ulps · ε(your dtype) · scale,
 
-``scale`` being the largest |r| in the whole gradient, or |J|/max(|θ|, 1) when larger
-(the round-off of terms that cancel). ``safety`` (default 10) covers the error estimates' own uncertainty; ``floor``
-is your computation's unavoidable round-off: ``ulps`` (16 for float64, 256 for float32) ulps
-of the array's magnitude. No fixed rtol is involved: a correct float64 gradient sits
-near 1e-10 of the central differences and 1e-15 of JAX, so the check sees a relative
-error of 1e-6 in one element and never fails a correct implementation.
+- ``safety`` (default 10) covers the uncertainty of the error estimates themselves;
+- ``floor`` is your computation's own round-off: ``ulps`` (16 for float64, 256 for float32)
+  ulps of ``scale``, the largest |r| over the whole gradient, or |J|/max(|θ|, 1) when larger
+  (an array that is small because its terms cancel still carries their round-off). A float32
+  gradient's floor also adds, per element, how far the exact gradient moves when the data are
+  rounded to float32: that much a float32 implementation cannot help being off.
 
-Before anyone is judged the oracles must agree with each other on the reference within
+The error estimates: central differences measure theirs (Richardson's |R(h) − R(h/2)| plus the
+cost's measured noise over h, see :mod:`gradcheck.oracles`); scipy's forward differences the
+same way, at first order. JAX differentiates the model's own float64 expressions exactly, so
+its only error is round-off; we take the spread between two independent float64 computations
+of the same derivative (JAX's reverse mode and the model's analytic numpy backward pass) as
+its estimate, and the floor covers elements where the two happen to round alike.
+
+No fixed rtol is involved: a correct float64 gradient sits near 1e-10 of the central
+differences and 1e-15 of JAX, so a relative error of 1e-6 in one element is seen, and a
+correct implementation (float64 or float32) is not failed.
+
+Before anyone is judged the oracles must agree with each other within
 ``safety · (e_a + e_b + floor)``; if they do not, the report says so and judges nobody.
 """
 
