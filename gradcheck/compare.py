@@ -215,6 +215,8 @@ class ArrayResult:
         if self.status == "ok":
             extra = f"   ({self.excluded} at a relu kink: see the notes)" if self.excluded else ""
             return [f"{head}max rel err {_small(self.max_rel)}{extra}"]
+        if self.status == "not judged" and self.shape is None:
+            return [head.rstrip()]
         if self.shape_message or self.status == "not judged":
             return [head + self._shape_text()]
         pct = 100.0 * self.mismatched / max(self.total, 1)
@@ -274,6 +276,8 @@ class Report:
         used = ", ".join(available)
         agree = "agree" if len(available) > 1 else "alone"
         where = self.case if self.model == "none" else f"{self.case} (model {self.model})"
+        if self.oracle_problems and not available:
+            return f"gradcheck: NOT JUDGED on {where}: no oracle could run"
         if self.oracle_problems:
             return f"gradcheck: NOT JUDGED on {where}: the oracles ({used}) disagree with each other"
         n = len(self.params)
@@ -570,6 +574,10 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     user = _user_arrays(grads, table, names, kind="gradient", inputs=model.input_names)
     user_inter = _user_arrays(intermediates, table, names, kind="intermediate", inputs=model.input_names)
     theta, layout = flatten(params, names)
+    with np.errstate(all="ignore"):
+        cost = float(model.cost(inputs, params))
+    if not math.isfinite(cost):
+        return _unjudgeable(case.name, model.name, user, names, table, oracles, cost)
     analytic = model.backward(inputs, params)
     refs: dict[str, dict[str, _Ref]] = {}
     results: dict[str, OracleResult] = {}
@@ -601,12 +609,22 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     if kinks and "scipy" in results and results["scipy"].available:
         results["scipy"].message = "its norm and difference include the elements at a relu kink"
     results = _summaries(oracles, refs, results)
-    scale = _gradient_scale(refs, float(model.cost(inputs, params)), theta)
+    scale = _gradient_scale(refs, cost, theta)
     report = _assemble(case.name, model.name, user, refs, names, table, case, safety, ulps, results, notes, scale,
                        rounding=lambda dtype: _rounding_shift(model, inputs, params, analytic[0], dtype))
     report.intermediates = _judge_intermediates(user_inter, model, inputs, params, inter_refs, table, case,
                                                 safety, ulps, "jax" in oracles)
     return report
+
+
+def _unjudgeable(case_name: str, model_name: str, user, names, table, oracles, cost: float,
+                 why: str = " (an output saturated to exactly 0 or 1, or an overflow)") -> Report:
+    """A report for a network whose cost is not finite: nothing can be differentiated there."""
+    params = {k: ArrayResult(user[k][0] if k in user else k, k, "gradient", "not judged", dims=table[k]) for k in names}
+    problem = (f"the cost is not finite ({cost}) at these parameters{why}, "
+               "so no oracle can differentiate it; check where the cost is finite")
+    results = {o: OracleResult(o, _TITLES[o], available=False, message=problem) for o in oracles}
+    return Report(case_name, model_name, params, {}, results, [], [problem])
 
 
 def _flat_refs(values: np.ndarray, errors: np.ndarray, layout) -> dict[str, _Ref]:
@@ -833,6 +851,11 @@ def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[s
         raise ValueError(f"grad returned {', '.join(map(repr, unknown))}, which are not parameters "
                          f"({', '.join(names)})")
     user = {k: (k, v) for k, v in given.items()}
+    with np.errstate(all="ignore"):
+        J = float(np.asarray(cost({k: v.copy() for k, v in params.items()})).reshape(-1)[0])
+    if not math.isfinite(J):
+        table = {k: () for k in names}
+        return _unjudgeable("check_function", "none", user, names, table, oracles, J, why="")
     refs: dict[str, dict[str, _Ref]] = {}
     results: dict[str, OracleResult] = {}
     notes: list[str] = []
@@ -851,7 +874,7 @@ def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[s
     results = _summaries(oracles, refs, results)
     table = {k: tuple(f"{k}.shape[{i}]" for i in range(np.ndim(v))) for k, v in params.items()}
     shape_msgs = {k: _plain_shape_message(name, v, params[k]) for k, (name, v) in user.items()}
-    scale = _gradient_scale(refs, float(np.asarray(cost({k: v.copy() for k, v in params.items()})).reshape(-1)[0]), theta)
+    scale = _gradient_scale(refs, J, theta)
     report = _assemble("check_function", "none", user, refs, names, table, None, safety, ulps, results, notes, scale,
                        rounding=lambda dtype: _function_rounding_shift(cost, params, "jax" in refs, dtype))
     for k, msg in shape_msgs.items():

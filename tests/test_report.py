@@ -309,3 +309,17 @@ def test_check_function_judges_a_float32_gradient_with_a_float32_tolerance():
     report = gradcheck.check_function(cost, grad32, params, oracles=("fd", "scipy"))
     assert report.ok, str(report)
     assert "w is float32: judged with a float32 tolerance" in str(report)
+
+
+def test_a_network_whose_cost_is_infinite_is_not_judged_and_the_report_says_why():
+    case = gradcheck.load_case("coursera-l3")
+    params = case.params
+    params["W3"] *= 200  # A3 saturates to exactly 1 where Y = 0: the cost is 0·log(0) = nan
+    with np.errstate(all="ignore"):  # the reference backward pass meets the same saturation
+        saturated = case.with_params(params)
+        report = gradcheck.check_gradients(saturated.expected["grads"], saturated)
+    assert not report.ok and report.wrong == []
+    text = str(report)
+    assert text.startswith("gradcheck: NOT JUDGED on coursera-l3-modified (model deep): no oracle could run\n"
+                           "the cost is not finite (nan) at these parameters")
+    assert "\nW1: not judged\n" in text
