@@ -612,9 +612,26 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     scale = _gradient_scale(refs, cost, theta)
     report = _assemble(case.name, model.name, user, refs, names, table, case, safety, ulps, results, notes, scale,
                        rounding=lambda dtype: _rounding_shift(model, inputs, params, analytic[0], dtype))
+    if report.oracle_problems:
+        report.oracle_problems += _saturation_hint(model, inputs, params)
     report.intermediates = _judge_intermediates(user_inter, model, inputs, params, inter_refs, table, case,
                                                 safety, ulps, "jax" in oracles)
     return report
+
+
+def _saturation_hint(model: Model, inputs, params) -> list[str]:
+    """Why oracles disagree on a sound model: a sigmoid output rounded to within a hair of 0 or 1."""
+    forward = model.forward(inputs, params)
+    outputs = [k for k in forward if k == "yHat" or (k.startswith("A") and k[1:].isdigit())]
+    if not outputs:
+        return []
+    name = max(outputs, key=lambda k: (k == "yHat", int(k[1:]) if k[1:].isdigit() else 0))
+    out = np.asarray(forward[name], dtype=np.float64)
+    closest = float(np.min(np.minimum(out, 1.0 - out), initial=1.0))
+    if closest >= 1e-6:
+        return []
+    return [f"hint: the output {name} comes within {_small(closest)} of 0 or 1, where the cost keeps few "
+            "significant digits and its derivatives cannot be computed alike; try smaller weights"]
 
 
 def _unjudgeable(case_name: str, model_name: str, user, names, table, oracles, cost: float,

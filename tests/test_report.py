@@ -323,3 +323,14 @@ def test_a_network_whose_cost_is_infinite_is_not_judged_and_the_report_says_why(
     assert text.startswith("gradcheck: NOT JUDGED on coursera-l3-modified (model deep): no oracle could run\n"
                            "the cost is not finite (nan) at these parameters")
     assert "\nW1: not judged\n" in text
+
+
+def test_oracles_that_disagree_on_a_saturated_output_say_so():
+    case = gradcheck.load_case("coursera-l3")
+    params = case.params
+    params["W3"] *= 5  # A3 rounds to within 6e-15 of 1 (Y = 0 there): the cost keeps few digits
+    with np.errstate(all="ignore"):
+        saturated = case.with_params(params)
+        report = gradcheck.check_gradients(saturated.expected["grads"], saturated)
+    assert report.oracle_problems and report.wrong == []
+    assert report.oracle_problems[-1].startswith("hint: the output A3 comes within 5.8e-15 of 0 or 1")
