@@ -597,14 +597,15 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
             notes.append(message)
     inter_refs: dict[str, _Ref] = {}
     alt = None
-    if "jax" in oracles:
+    jax = _load_jax(results, notes) if "jax" in oracles else None
+    if jax is not None:
         refs["jax"], inter_refs = _jax_references(model, inputs, params, analytic)
         if any(k.exact for k in kinks):
-            from . import _jax
-
-            alt = _jax.model_gradients(model, inputs, params, relu_prime_at_zero=1)[0]
+            alt = jax.model_gradients(model, inputs, params, relu_prime_at_zero=1)[0]
     else:
         inter_refs = {k: _Ref(np.asarray(v, dtype=np.float64), np.zeros(np.shape(v))) for k, v in analytic[1].items()}
+    if not refs:
+        raise ValueError(f"none of the oracles {oracles!r} could run: {'; '.join(notes)}")
     _exclude_kinks(refs, kinks, layout, notes, alt)
     if kinks and "scipy" in results and results["scipy"].available:
         results["scipy"].message = "its norm and difference include the elements at a relu kink"
@@ -615,7 +616,7 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     if report.oracle_problems:
         report.oracle_problems += _saturation_hint(model, inputs, params)
     report.intermediates = _judge_intermediates(user_inter, model, inputs, params, inter_refs, table, case,
-                                                safety, ulps, "jax" in oracles)
+                                                safety, ulps, "jax" in refs)
     return report
 
 
@@ -642,6 +643,17 @@ def _unjudgeable(case_name: str, model_name: str, user, names, table, oracles, c
                "so no oracle can differentiate it; check where the cost is finite")
     results = {o: OracleResult(o, _TITLES[o], available=False, message=problem) for o in oracles}
     return Report(case_name, model_name, params, {}, results, [], [problem])
+
+
+def _load_jax(results: dict, notes: list[str]):
+    """The JAX oracle's module, or None (with a note) when jax cannot be imported."""
+    try:
+        from . import _jax
+    except ImportError as exc:
+        results["jax"] = OracleResult("jax", _TITLES["jax"], available=False, message=f"jax cannot be imported: {exc}")
+        notes.append(f"jax oracle not used: jax cannot be imported ({exc}); pip install jax")
+        return None
+    return _jax
 
 
 def _flat_refs(values: np.ndarray, errors: np.ndarray, layout) -> dict[str, _Ref]:
@@ -926,8 +938,9 @@ def _jax_function_refs(cost, params, refs, results, notes) -> None:
     Its error estimate is 0: JAX differentiates the cost's own float64 expressions exactly,
     and the round-off of both sides is covered by the judging floor.
     """
-    from . import _jax
-
+    _jax = _load_jax(results, notes)
+    if _jax is None:
+        return
     try:
         grads = _jax.cost_gradient(cost, params)
     except _jax.NotTraceable as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -334,3 +335,13 @@ def test_oracles_that_disagree_on_a_saturated_output_say_so():
         report = gradcheck.check_gradients(saturated.expected["grads"], saturated)
     assert report.oracle_problems and report.wrong == []
     assert report.oracle_problems[-1].startswith("hint: the output A3 comes within 5.8e-15 of 0 or 1")
+
+
+def test_without_jax_the_other_oracles_judge_and_a_note_says_why(monkeypatch):
+    monkeypatch.setitem(sys.modules, "gradcheck._jax", None)  # import gradcheck._jax now raises ImportError
+    case = gradcheck.load_case("three-examples")
+    report = gradcheck.check_gradients(case.expected["grads"], case)
+    assert report.ok and not report.oracles["jax"].available
+    assert any(n.startswith("jax oracle not used: jax cannot be imported") for n in report.notes)
+    with pytest.raises(ValueError, match="none of the oracles"):
+        gradcheck.check_gradients(case.expected["grads"], case, oracles="jax")
