@@ -43,7 +43,6 @@ from .oracles import (
     Kink,
     central_differences,
     course_difference,
-    find_kinks,
     flatten,
     loop_batch_cost,
     model_batch_cost,
@@ -587,7 +586,7 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     watch = relu_preactivations(model, dims)
     if "fd" in oracles or ("scipy" in oracles and watch):
         fd = central_differences(model_batch_cost(model, inputs, layout, watch), theta, ladder=LADDER)
-        kinks = find_kinks(fd.watched)
+        kinks = fd.kinks
         if "fd" in oracles:
             refs["fd"] = _flat_refs(fd.grad, fd.err, layout)
     if "scipy" in oracles:

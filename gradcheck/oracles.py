@@ -27,7 +27,6 @@ __all__ = [
     "Kink",
     "ScipyCheck",
     "central_differences",
-    "find_kinks",
     "flatten",
     "loop_batch_cost",
     "model_batch_cost",
@@ -142,42 +141,86 @@ class FiniteDifferences:
     Attributes:
         grad: the Richardson value R(h) = (4·D(h/2) − D(h)) / 3, D the central difference.
         err: max(|R(h) − R(h/2)|, |R(h/2) − R(h/4)|) (R(h)'s error, measured, round-off
-            included, and not trusted to one lucky agreement) plus the
-            round-off 2σ/h (the deviation of R's round-off, 1.89σ/h), σ the cost's measured
-            noise (:func:`noise_level`).
+            included, and not trusted to one lucky agreement) plus the round-off 2σ/h
+            (R's round-off deviation is 1.89σ/h), σ the cost's measured noise (:func:`noise_level`).
         step: the h chosen per element: the one of the ladder ``scale · 2^-j`` (scale =
-            max(|θ_i|, 1)) whose error estimate is smallest.
+            max(|θ_i|, 1)) whose error estimate is smallest among those crossing no relu kink.
         cost: J at theta.
-        watched: for each watched intermediate, its values at θ (shape (1, ...)) and at
-            θ + h e_i then θ − h e_i with each element's chosen h (shape (2n, ...)).
+        kinks: the relu kinks that the chosen steps cross (see :class:`Kink`).
     """
 
     grad: np.ndarray
     err: np.ndarray
     step: np.ndarray
     cost: float
-    watched: dict = field(default_factory=dict)
+    kinks: list = field(default_factory=list)
 
 
 #: The ladder of relative steps, 2^-6 down to 2^-21: wide enough for any smooth cost's balance
-#: of truncation (h⁴ after extrapolation) and round-off (δ/h).
+#: of truncation (h⁴ after extrapolation) and round-off (σ/h).
 LADDER = tuple(2.0 ** -j for j in range(6, 22))
 #: A short ladder around ε^(1/5) for black-box costs evaluated one call at a time (10 calls per element).
 BLACK_BOX_LADDER = tuple(2.0 ** -j for j in range(8, 13))
 
 
-def _evaluate(batch_cost, rows: np.ndarray, chunk: int):
-    """Call a batch cost on rows in chunks; returns costs and the watched arrays (or {})."""
-    costs, watched = [], []
-    for start in range(0, len(rows), chunk):
-        result = batch_cost(rows[start:start + chunk])
-        if isinstance(result, tuple):
-            costs.append(np.asarray(result[0], dtype=np.float64))
-            watched.append(result[1])
-        else:
-            costs.append(np.asarray(result, dtype=np.float64))
-    merged = {k: np.concatenate([w[k] for w in watched]) for k in watched[0]} if watched else {}
-    return np.concatenate(costs) if costs else np.zeros(0), merged
+@dataclass
+class _Crossings:
+    """Where ± steps cross a watched pre-activation's 0, kept sparse: one entry per crossing.
+
+    ``pairs`` indexes (level, element) as level·n + element; ``where`` is the flat index into
+    the watched array; ``base`` holds the watched arrays at θ.
+    """
+
+    base: dict
+    pairs: dict = field(default_factory=dict)
+    where: dict = field(default_factory=dict)
+
+    def record(self, first_pair: int, watched: Mapping[str, np.ndarray]) -> None:
+        """Note the crossings of a chunk of rows that holds (+h, −h) pairs from ``first_pair`` on."""
+        for name, values in watched.items():
+            z0 = self.base[name]
+            zp, zm = values[0::2], values[1::2]
+            lo, hi = np.minimum(np.minimum(zp, zm), z0), np.maximum(np.maximum(zp, zm), z0)
+            crossed = ((lo <= 0) & (hi >= 0) & (hi > lo)).reshape(len(zp), -1)
+            pair, where = np.nonzero(crossed)
+            self.pairs.setdefault(name, []).append(pair + first_pair)
+            self.where.setdefault(name, []).append(where)
+
+    def merged(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        return {k: (np.concatenate(self.pairs[k]), np.concatenate(self.where[k])) for k in self.pairs}
+
+
+def _call(batch_cost, rows: np.ndarray) -> tuple[np.ndarray, dict]:
+    result = batch_cost(rows)
+    if isinstance(result, tuple):
+        return np.asarray(result[0], dtype=np.float64), result[1]
+    return np.asarray(result, dtype=np.float64), {}
+
+
+def _evaluate(batch_cost, theta: np.ndarray, h: np.ndarray, chunk: int):
+    """J at θ, at θ ± h e_i for every ladder level and element (pairs of rows), and on the noise line.
+
+    Rows are built chunk by chunk and watched intermediates reduced to sparse crossings at once,
+    so memory stays proportional to the chunk, not to levels × n.
+    """
+    n = theta.size
+    J0, base = _call(batch_cost, theta[None, :])
+    crossings = _Crossings({k: v[0] for k, v in base.items()})
+    moves = np.stack([theta + h, theta - h], axis=-1).reshape(-1)  # (levels, n, ±) flattened
+    elements = np.tile(np.repeat(np.arange(n), 2), len(h))
+    costs = []
+    step = max(2, chunk - chunk % 2)
+    for start in range(0, moves.size, step):
+        stop = min(moves.size, start + step)
+        rows = np.repeat(theta[None, :], stop - start, axis=0)
+        rows[np.arange(stop - start), elements[start:stop]] = moves[start:stop]
+        J, watched = _call(batch_cost, rows)
+        costs.append(J)
+        if watched:
+            crossings.record(start // 2, watched)
+    noise, _ = _call(batch_cost, noise_rows(theta))
+    pairs = np.concatenate(costs).reshape(len(h), n, 2) if costs else np.zeros((len(h), 0, 2))
+    return float(J0[0]), pairs[..., 0], pairs[..., 1], noise, crossings
 
 
 def central_differences(batch_cost, theta: np.ndarray, *, ladder: tuple[float, ...] = LADDER,
@@ -190,9 +233,10 @@ def central_differences(batch_cost, theta: np.ndarray, *, ladder: tuple[float, .
     estimate. All 2·n·len(ladder) evaluations go to ``batch_cost`` in chunks.
 
     Args:
-        batch_cost: ``rows (k, n) -> costs (k,)``, or ``-> (costs, watched intermediates)``.
+        batch_cost: ``rows (k, n) -> costs (k,)``, or ``-> (costs, watched intermediates)``
+            where the watched intermediates (relu pre-activations) have a leading axis k.
         theta: the flat float64 parameters, shape (n,).
-        ladder: relative steps, each half the one before.
+        ladder: relative steps, each half the one before (at least 4).
         chunk: rows evaluated per call.
 
     Returns:
@@ -203,45 +247,34 @@ def central_differences(batch_cost, theta: np.ndarray, *, ladder: tuple[float, .
         >>> fd.grad, fd.err  # ≈ [3, 12], ≈ 1e-12
     """
     theta = np.asarray(theta, dtype=np.float64)
-    n, levels = theta.size, len(ladder)
-    scale = np.maximum(np.abs(theta), 1.0)
-    h = np.array(ladder)[:, None] * scale[None, :]                      # (levels, n)
-    plus = theta[None, None, :] + h[:, :, None] * np.eye(n)[None]       # (levels, n, n)
-    minus = theta[None, None, :] - h[:, :, None] * np.eye(n)[None]
-    rows = np.concatenate([theta[None, :], plus.reshape(-1, n), minus.reshape(-1, n), noise_rows(theta)])
+    n = theta.size
+    h = np.array(ladder)[:, None] * np.maximum(np.abs(theta), 1.0)[None, :]   # (levels, n)
     with np.errstate(all="ignore"):
-        J, watched = _evaluate(batch_cost, rows, chunk)
-        delta = noise_level(J[-_NOISE_POINTS:])
-        J, watched = J[:-_NOISE_POINTS], {k: v[:-_NOISE_POINTS] for k, v in watched.items()}
-        Jp, Jm = J[1:1 + levels * n].reshape(levels, n), J[1 + levels * n:].reshape(levels, n)
-        taken = np.diagonal(plus, axis1=1, axis2=2) - np.diagonal(minus, axis1=1, axis2=2)
-        D = (Jp - Jm) / taken                                            # the step actually taken
+        J0, Jp, Jm, noise, crossings = _evaluate(batch_cost, theta, h, chunk)
+        sigma = noise_level(noise)
+        D = (Jp - Jm) / ((theta + h) - (theta - h))                          # the step actually taken
         R = (4.0 * D[1:] - D[:-1]) / 3.0
-        noise = 2.0 * delta / h
         change = np.abs(R[:-1] - R[1:])
         change = np.where(np.isfinite(change), change, np.inf)
         # The larger of two neighbouring changes: one lucky agreement does not make an estimate.
-        err = np.maximum(change[:-1], change[1:]) + noise[:-3]
+        err = np.maximum(change[:-1], change[1:]) + 2.0 * sigma / h[:-3]
     err = np.where(np.isfinite(err) & np.isfinite(R[:-2]), err, np.inf)
-    split = {k: (v[:1], v[1:1 + levels * n].reshape((levels, n) + v.shape[1:]),
-                 v[1 + levels * n:].reshape((levels, n) + v.shape[1:])) for k, v in watched.items()}
-    best = _best_steps(err, split)
+    merged = crossings.merged()
+    best = _best_steps(err, merged, n)
     cols = np.arange(n)
-    seen = {k: (base, np.concatenate([vp[best, cols], vm[best, cols]])) for k, (base, vp, vm) in split.items()}
-    return FiniteDifferences(grad=R[:-2][best, cols], err=err[best, cols], step=h[best, cols], cost=float(J[0]),
-                             watched=seen)
+    kinks = _kinks(crossings.base, merged, best * n + cols, n)
+    return FiniteDifferences(grad=R[:-2][best, cols], err=err[best, cols], step=h[best, cols], cost=J0, kinks=kinks)
 
 
-def _best_steps(err: np.ndarray, split: Mapping[str, tuple]) -> np.ndarray:
+def _best_steps(err: np.ndarray, crossings: Mapping[str, tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarray:
     """Per element, the ladder level with the smallest error estimate among those whose
     steps cross no relu kink (all levels when every one crosses)."""
-    if not err.shape[1]:
+    if not n:
         return np.zeros(0, dtype=int)
-    crossed = np.zeros((err.shape[0] + 3, err.shape[1]), dtype=bool)
-    for base, vp, vm in split.values():
-        axes = tuple(range(2, vp.ndim))
-        lo, hi = np.minimum(np.minimum(vp, vm), base), np.maximum(np.maximum(vp, vm), base)
-        crossed |= np.any((lo <= 0) & (hi >= 0) & (hi > lo), axis=axes)
+    crossed = np.zeros((err.shape[0] + 3) * n, dtype=bool)
+    for pairs, _ in crossings.values():
+        crossed[pairs] = True
+    crossed = crossed.reshape(-1, n)
     # The estimate at level k uses the steps of levels k to k + 3.
     spans = crossed[:-3] | crossed[1:-2] | crossed[2:-1] | crossed[3:]
     avoiding = np.where(spans, np.inf, err)
@@ -278,24 +311,18 @@ def _index_text(index: tuple[int, ...]) -> str:
     return "[" + ", ".join(str(i) for i in index) + "]" if index else ""
 
 
-def find_kinks(watched: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> list[Kink]:
-    """Relu pre-activations that some parameter's ±h step moves across (or off) 0.
-
-    Args:
-        watched: name -> (value at θ, shape (1, ...); values at θ + h e_i then θ − h e_i,
-            shape (2n, ...)), as :func:`central_differences` returns them.
-    """
+def _kinks(base: Mapping[str, np.ndarray], crossings: Mapping[str, tuple[np.ndarray, np.ndarray]],
+           chosen: np.ndarray, n: int) -> list[Kink]:
+    """The kinks crossed by each element's chosen step (``chosen``: its level·n + element)."""
     kinks = []
-    for name, (base, steps) in watched.items():
-        n = len(steps) // 2
-        z0, zp, zm = base[0], steps[:n], steps[n:]
-        lo = np.minimum(np.minimum(zp, zm), z0)
-        hi = np.maximum(np.maximum(zp, zm), z0)
-        crossed = (lo <= 0) & (hi >= 0) & (hi > lo)
-        for index in zip(*np.nonzero(crossed.any(axis=0))):
-            affected = np.nonzero(crossed[(slice(None), *index)])[0]
-            kinks.append(Kink(f"{name}{_index_text(tuple(int(i) for i in index))}", float(z0[index]),
-                              bool(z0[index] == 0), affected))
+    for name, (pairs, where) in crossings.items():
+        keep = np.isin(pairs, chosen)
+        pairs, where = pairs[keep], where[keep]
+        z0 = np.asarray(base[name])
+        for flat in np.unique(where):
+            index = tuple(int(i) for i in np.unravel_index(int(flat), z0.shape))
+            affected = np.unique(pairs[where == flat] % n)
+            kinks.append(Kink(f"{name}{_index_text(index)}", float(z0[index]), bool(z0[index] == 0), affected))
     return kinks
 
 
