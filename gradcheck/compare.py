@@ -372,54 +372,58 @@ def _compare(user: np.ndarray, ref: _Ref, floor, safety: float):
     return diff, tol, bad, rel
 
 
+def _as_user_array(name: str, value: Any, expected: tuple[int, ...], shape_message: str):
+    """The user's value as float64 in the expected shape, or None and what is wrong with it."""
+    raw = np.asarray(value)
+    if raw.dtype.kind not in "fiub":
+        return None, None, shape_message or f"{name} is not an array of numbers ({type(value).__name__})"
+    user = raw.astype(np.float64)
+    if not shape_message and user.size != int(np.prod(expected, dtype=int)):
+        shape_message = f"{name} has shape {user.shape} but must be {tuple(expected)}"
+    return (None if shape_message else user.reshape(expected)), tuple(user.shape), shape_message
+
+
 def _judge(name: str, target: str, kind: str, value: Any, refs: Mapping[str, _Ref], *, table_dims: tuple[str, ...],
            shape_message: str, safety: float, ulps: float | None, fallback: float,
            rounding: np.ndarray | None = None) -> ArrayResult:
     """The verdict on one array against every oracle's reference."""
     primary = next(o for o in _PRECISION_ORDER if o in refs)
     expected = refs[primary].value.shape
-    dtype = _dtype_name(value)
     result = ArrayResult(name, target, kind, "WRONG", expected_shape=tuple(expected), dims=table_dims,
-                         shape_message=shape_message, dtype=dtype, safety=safety)
-    user = np.asarray(value, dtype=np.float64) if np.asarray(value).dtype.kind in "fiub" else None
-    result.shape = None if user is None else tuple(user.shape)
+                         dtype=_dtype_name(value), safety=safety)
+    user, result.shape, result.shape_message = _as_user_array(name, value, expected, shape_message)
     if user is None:
-        result.shape_message = result.shape_message or f"{name} is not an array of numbers ({type(value).__name__})"
-    if not result.shape_message and user.size != int(np.prod(expected, dtype=int)):
-        result.shape_message = f"{name} has shape {user.shape} but must be {tuple(expected)}"
-    if result.shape_message:
         return result
-    user = user.reshape(expected)
-    result.floor = _floor(refs, dtype, ulps, fallback)
-    floor = result.floor
-    if dtype != "float64" and rounding is not None:
-        floor = result.floor + np.abs(rounding).reshape(expected)
-        result.floor = float(np.max(floor))
-    result.total = user.size
-    excluded = np.zeros(expected, dtype=bool)
-    bad_any = np.zeros(expected, dtype=bool)
+    floor = _floor(refs, result.dtype, ulps, fallback)
+    if result.dtype != "float64" and rounding is not None:
+        floor = floor + np.abs(rounding).reshape(expected)
+    result.floor, result.total = float(np.max(floor, initial=0.0)), user.size
+    _score(result, user, refs, primary, floor, safety)
+    return result
+
+
+def _score(result: ArrayResult, user: np.ndarray, refs: Mapping[str, _Ref], primary: str, floor, safety: float):
+    """Fill ``result``'s counts, largest errors and worst element from every oracle's comparison."""
+    excluded = np.zeros(user.shape, dtype=bool)
+    bad_any = np.zeros(user.shape, dtype=bool)
     ratios, tols = {}, {}
     for oracle, ref in refs.items():
-        diff, tol, bad, rel = _compare(user, ref, floor, safety)
-        if ref.excluded is not None:
-            excluded |= ref.excluded
-        judged = ~ref.excluded if ref.excluded is not None else np.ones(expected, dtype=bool)
+        diff, tols[oracle], bad, rel = _compare(user, ref, floor, safety)
+        judged = ~ref.excluded if ref.excluded is not None else np.ones(user.shape, dtype=bool)
+        excluded |= ~judged
         bad_any |= bad
         result.by_oracle[oracle] = {"mismatched": int(bad.sum()), "max_abs": float(np.max(diff, where=judged, initial=0.0)),
                                     "max_rel": float(np.max(rel, where=judged, initial=0.0))}
         with np.errstate(all="ignore"):
-            ratios[oracle] = np.where(judged, np.nan_to_num(diff / tol, nan=np.inf, posinf=np.inf), -1.0)
-        tols[oracle] = tol
-    worst = _worst(user, refs, primary, ratios, bad_any)
-    if worst is not None:
-        worst["tolerance"] = {o: float(tols[o][tuple(worst["index"])]) for o in refs}
-    result.worst = worst
+            ratios[oracle] = np.where(judged, np.nan_to_num(diff / tols[oracle], nan=np.inf, posinf=np.inf), -1.0)
+    result.worst = _worst(user, refs, primary, ratios, bad_any)
+    if result.worst is not None:
+        result.worst["tolerance"] = {o: float(tols[o][tuple(result.worst["index"])]) for o in refs}
     result.excluded = int(excluded.sum())
     result.mismatched = int(bad_any.sum())
     result.max_abs = result.by_oracle[primary]["max_abs"]
     result.max_rel = result.by_oracle[primary]["max_rel"]
     result.status = "WRONG" if result.mismatched else "ok"
-    return result
 
 
 def _worst(user: np.ndarray, refs: Mapping[str, _Ref], primary: str, ratios: Mapping[str, np.ndarray],
