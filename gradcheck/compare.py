@@ -476,6 +476,9 @@ def _user_arrays(given: Mapping[str, Any] | None, table: Mapping[str, Any], para
         else:
             valid = target is not None and target not in params and target not in inputs
             known = ", ".join(k for k in table if k not in params and k not in inputs)
+        if not valid and kind == "gradient" and target is not None and target not in inputs:
+            raise ValueError(f"{name!r} is an intermediate, not a parameter's gradient: pass it in intermediates= "
+                             f"(the gradients are {known})")
         if not valid:
             raise ValueError(f"{name!r} is not a {kind} of this model; the {kind}s are {known}"
                              + (" (also written dJd<name> or d<name>)" if kind == "gradient" else ""))

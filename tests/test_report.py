@@ -172,6 +172,8 @@ def test_unknown_names_and_oracles_are_usage_errors():
     case = gradcheck.load_case("three-examples")
     with pytest.raises(ValueError, match="'dJdW3' is not a gradient of this model; the gradients are W1, W2"):
         gradcheck.check_gradients({"dJdW3": np.zeros((2, 3))}, case)
+    with pytest.raises(ValueError, match="'dA1' is an intermediate, not a parameter's gradient: pass it in intermediates="):
+        gradcheck.check_gradients({"dA1": np.zeros((5, 3))}, gradcheck.load_case("coursera-l3"))
     with pytest.raises(ValueError, match="oracles=\\('torch',\\)"):
         gradcheck.check_gradients(case.expected["grads"], case, oracles=("torch",))
 
