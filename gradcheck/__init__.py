@@ -6,6 +6,7 @@ The public surface is what this module lists in ``__all__``; everything else is 
 from __future__ import annotations
 
 from .cases import Case, case_names, load_case, make_case
+from .conventions import implements
 from .models import Model, get_model, model_names
 from .shapes import ShapeMismatch, assert_shapes
 
@@ -16,6 +17,7 @@ __all__ = [
     "assert_shapes",
     "case_names",
     "get_model",
+    "implements",
     "load_case",
     "make_case",
     "model_names",
