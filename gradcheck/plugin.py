@@ -313,7 +313,11 @@ class _Judge:
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list) -> None:
         for sub in self.submissions:
-            items.extend(SubmissionFile.from_parent(session, path=sub.path, submission=sub).collect())
+            node = SubmissionFile.from_parent(session, path=sub.path, submission=sub)
+            found = list(node.collect())
+            # Tell the terminal (and junitxml) what was collected, as pytest's own collection would.
+            session.ihook.pytest_collectreport(report=pytest.CollectReport(node.nodeid, "passed", None, found))
+            items.extend(found)
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         n_impl = sum(len(s.implementations) for s in self.submissions)
@@ -473,7 +477,7 @@ class GradcheckItem(pytest.Item):
         }
 
     def reportinfo(self):
-        return self.path, None, f"{self.path.name}::{self.name}"
+        return self.path, None, self.name
 
     def _show_output(self, text: str) -> None:
         if text.strip():
