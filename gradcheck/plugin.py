@@ -76,13 +76,15 @@ def _tolerance(value: str) -> float | None:
     if value == "auto":
         return None
     try:
-        tol = float(value)
+        safety = float(value)
     except ValueError:
-        tol = -1.0
-    if not 0 < tol < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a relative tolerance: give a number between 0 and 1 "
-                                         f"(e.g. 1e-7) or 'auto'")
-    return tol
+        safety = 0.0
+    if not safety >= 1:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a tolerance: give the factor (at least 1) on each oracle's error estimate "
+            f"that a gradient may differ by, e.g. 10, or 'auto'"
+        )
+    return safety
 
 
 def _seconds(value: str) -> float:
@@ -116,8 +118,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--gradcheck-oracles", type=_oracles, default=ORACLES, dest="gradcheck_oracles",
                     metavar="LIST", help="comma-separated oracles to judge by: fd, scipy, jax (default: all three)")
     group.addoption("--gradcheck-tolerance", type=_tolerance, default=None, dest="gradcheck_tolerance",
-                    metavar="RTOL", help="relative tolerance; 'auto' (default) derives it from each oracle's "
-                                         "error estimate")
+                    metavar="FACTOR", help="a gradient fails when it differs from an oracle by more than FACTOR "
+                                           "times that oracle's error estimate, plus its own round-off "
+                                           "(default: auto, i.e. 10)")
     group.addoption("--gradcheck-seed", type=_count(0), default=0, dest="gradcheck_seed", metavar="N",
                     help="seed for the cases gradcheck draws itself (distinct sizes, self-consistency data)")
     group.addoption("--gradcheck-timeout", type=_seconds, default=10.0, dest="gradcheck_timeout", metavar="SECONDS",
@@ -128,16 +131,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="number of Hypothesis examples per [hypothesis] item (default 25)")
 
 
+def _safety(config: pytest.Config) -> float:
+    from .compare import SAFETY  # numpy only; the oracles import scipy and jax when they first run
+
+    return config.option.gradcheck_tolerance or SAFETY
+
+
 def _settings(config: pytest.Config) -> dict[str, Any]:
     o = config.option
-    return {"oracles": list(o.gradcheck_oracles), "tolerance": o.gradcheck_tolerance or "auto",
+    return {"oracles": list(o.gradcheck_oracles), "tolerance": _safety(config),
             "seed": o.gradcheck_seed, "timeout": o.gradcheck_timeout, "examples": o.gradcheck_examples}
 
 
 def _settings_line(config: pytest.Config) -> str:
     s = _settings(config)
-    return (f"gradcheck: --gradcheck-oracles={','.join(s['oracles'])} --gradcheck-tolerance={s['tolerance']} "
+    return (f"gradcheck: --gradcheck-oracles={','.join(s['oracles'])} --gradcheck-tolerance={s['tolerance']:g} "
             f"--gradcheck-seed={s['seed']} --gradcheck-timeout={s['timeout']:g}")
+
+
+def _tolerance_line(config: pytest.Config) -> str:
+    from .compare import ULPS
+
+    return (f"gradcheck: a gradient fails when it is further from an oracle than {_safety(config):g} x that "
+            f"oracle's error estimate + {ULPS['float64']:g} ulps of its size ({ULPS['float32']:g} for float32); "
+            f"drawn cases use seed {config.option.gradcheck_seed}")
 
 
 # Targets -------------------------------------------------------------------------------
@@ -306,8 +323,7 @@ class _Judge:
         return value
 
     def options(self) -> dict[str, Any]:
-        tol = self.config.option.gradcheck_tolerance
-        return {} if tol is None else {"rtol": tol}
+        return {"safety": _safety(self.config)}
 
     # pytest hooks (registered on the session's plugin manager)
     @pytest.hookimpl(tryfirst=True)
@@ -321,7 +337,7 @@ class _Judge:
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         n_impl = sum(len(s.implementations) for s in self.submissions)
-        return [_settings_line(config),
+        return [_settings_line(config), _tolerance_line(config),
                 f"gradcheck: {len(self.submissions)} submission{'s' * (len(self.submissions) != 1)}, "
                 f"{n_impl} implementation{'s' * (n_impl != 1)} recognised"]
 

@@ -1,0 +1,838 @@
+"""Tolerances, per-array results and the report: is each gradient right, and if not, where and by how much.
+
+A gradient is judged element by element against each oracle's reference value r ± e
+(e the oracle's own error estimate). An element is wrong for that oracle when
+
+    |yours − r| > safety · (e + floor),   floor = ulps · ε(your dtype) · scale,
+
+``scale`` being the largest |r| in the whole gradient, or |J|/max(|θ|, 1) when larger
+(the round-off of terms that cancel). ``safety`` (default 10) covers the error estimates' own uncertainty; ``floor``
+is your computation's unavoidable round-off: ``ulps`` (16 for float64, 256 for float32) ulps
+of the array's magnitude. No fixed rtol is involved: a correct float64 gradient sits
+near 1e-10 of the central differences and 1e-15 of JAX, so the check sees a relative
+error of 1e-6 in one element and never fails a correct implementation.
+
+Before anyone is judged the oracles must agree with each other on the reference within
+``safety · (e_a + e_b + floor)``; if they do not, the report says so and judges nobody.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .models import Model
+from .oracles import (
+    BLACK_BOX_LADDER,
+    LADDER,
+    Kink,
+    central_differences,
+    course_difference,
+    find_kinks,
+    flatten,
+    loop_batch_cost,
+    model_batch_cost,
+    relu_preactivations,
+    scipy_check,
+    unflatten,
+)
+from .shapes import canonical_name, shape_problems
+
+__all__ = [
+    "ORACLES",
+    "ArrayResult",
+    "GradientMismatch",
+    "OracleResult",
+    "Report",
+    "assert_gradients",
+    "check_function",
+    "check_gradients",
+    "numerical_gradient",
+]
+
+ORACLES = ("fd", "scipy", "jax")
+SAFETY = 10.0
+ULPS = {"float64": 16.0, "float32": 256.0, "float16": 256.0}
+_TITLES = {"fd": "central difference", "scipy": "scipy", "jax": "jax", "forward": "forward pass",
+           "analytic": "analytic backward"}
+#: Most accurate first: the oracle whose value the one-line summaries compare against.
+_PRECISION_ORDER = ("jax", "analytic", "forward", "fd", "scipy")
+_DIFFERENCE_BASED = ("fd", "scipy")
+
+
+# Small pieces -------------------------------------------------------------------------------
+@dataclass
+class _Ref:
+    """One oracle's value of one array, with its per-element error estimate."""
+
+    value: np.ndarray
+    err: np.ndarray
+    excluded: np.ndarray | None = None  # elements this oracle must not judge (kinks)
+
+
+def _num(x: float) -> str:
+    return f"{x:.8g}"
+
+
+def _small(x: float) -> str:
+    return f"{x:.2g}"
+
+
+def _index(index: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(int(i)) for i in index) + "]" if index else ""
+
+
+def _jsonable(x: Any) -> Any:
+    """Plain JSON values: numpy scalars and arrays to floats and lists, inf and nan to strings."""
+    if isinstance(x, Mapping):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _jsonable(x.tolist())
+    if isinstance(x, (np.bool_, bool)):
+        return bool(x)
+    if isinstance(x, (np.integer, int)):
+        return int(x)
+    if isinstance(x, (np.floating, float)):
+        return float(x) if math.isfinite(x) else str(float(x))
+    return x
+
+
+def _dtype_name(value: Any) -> str:
+    dtype = np.asarray(value).dtype
+    return dtype.name if dtype.kind == "f" and dtype.itemsize < 8 else "float64"
+
+
+def _validate_oracles(oracles: Iterable[str] | str) -> tuple[str, ...]:
+    chosen = (oracles,) if isinstance(oracles, str) else tuple(oracles)
+    unknown = [o for o in chosen if o not in ORACLES]
+    if unknown or not chosen:
+        raise ValueError(f"oracles={chosen!r}: choose one or more of {', '.join(map(repr, ORACLES))}")
+    return chosen
+
+
+# Results ------------------------------------------------------------------------------------
+@dataclass
+class OracleResult:
+    """One oracle's run: whether it was used, its largest error estimate, and scipy's numbers.
+
+    Attributes:
+        name: ``"fd"``, ``"scipy"``, ``"jax"`` (or ``"forward"``/``"analytic"`` for intermediates).
+        title: how the report names it (``"central difference"``).
+        available: False when it could not run; ``message`` says why.
+        max_err: its largest per-element error estimate.
+        norm: scipy only: what ``check_grad`` returns, ‖yours − approx_fprime‖₂.
+        difference: scipy only: the course's ‖g − ĝ‖ / (‖g‖ + ‖ĝ‖).
+        threshold: scipy only: the difference forward differences' own error allows.
+    """
+
+    name: str
+    title: str
+    available: bool = True
+    message: str = ""
+    max_err: float = 0.0
+    norm: float | None = None
+    difference: float | None = None
+    threshold: float | None = None
+
+    def to_dict(self) -> dict:
+        return _jsonable(self.__dict__)
+
+
+@dataclass
+class ArrayResult:
+    """The verdict on one gradient (or intermediate) array.
+
+    Attributes:
+        name: the name you used (``"dJdW1"``); ``target`` the model's (``"W1"``).
+        kind: ``"gradient"`` or ``"intermediate"``.
+        status: ``"ok"``, ``"WRONG"``, ``"missing"`` or ``"not judged"``.
+        shape, expected_shape: yours and the model's; ``dims`` names the expected dimensions.
+        shape_message: the shape problem, or ``""``.
+        dtype: ``"float64"`` or ``"float32"``.
+        total, mismatched, excluded: element counts (excluded: at a relu kink, not judged
+            by the difference-based oracles).
+        max_abs, max_rel: against the most accurate oracle, |yours − r| and
+            |yours − r| / max(|yours|, |r|, floor).
+        worst: the element furthest outside its tolerance (or closest to it): ``index``,
+            ``yours``, ``refs`` (oracle -> [value, error estimate]), ``tolerance`` (oracle -> tolerance).
+        by_oracle: oracle -> {mismatched, max_abs, max_rel}.
+        safety, floor: the tolerance's parts: tolerance = safety · (error estimate + floor).
+    """
+
+    name: str
+    target: str
+    kind: str
+    status: str
+    shape: tuple[int, ...] | None = None
+    expected_shape: tuple[int, ...] = ()
+    dims: tuple[str, ...] = ()
+    shape_message: str = ""
+    dtype: str = "float64"
+    total: int = 0
+    mismatched: int = 0
+    excluded: int = 0
+    max_abs: float = 0.0
+    max_rel: float = 0.0
+    worst: dict | None = None
+    by_oracle: dict = field(default_factory=dict)
+    safety: float = SAFETY
+    floor: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def _shape_text(self) -> str:
+        if self.shape_message:
+            return f"shape WRONG: {self.shape_message}"
+        if not self.dims:
+            return "shape ok (a scalar)"
+        return f"shape ok ({', '.join(self.dims)}) = {self.expected_shape}"
+
+    def lines(self) -> list[str]:
+        """The report's lines for this array."""
+        head = f"{self.name}: {self.status}" + " " * max(2, 8 - len(self.status))
+        if self.status == "missing":
+            return [f"{head}not given (the gradient of {self.target} is expected)"]
+        if self.status == "ok":
+            extra = f"   ({self.excluded} at a kink, judged by jax only)" if self.excluded else ""
+            return [f"{head}max rel err {_small(self.max_rel)}{extra}"]
+        if self.shape_message or self.status == "not judged":
+            return [head + self._shape_text()]
+        pct = 100.0 * self.mismatched / max(self.total, 1)
+        out = [head + self._shape_text(),
+               f"  Mismatched elements: {self.mismatched} / {self.total} ({pct:.3g}%)",
+               f"  Max absolute difference: {_num(self.max_abs)}   Max relative difference: {_num(self.max_rel)}"]
+        if self.worst:
+            refs = "   ".join(f"{_TITLES[o]} {_num(v)} ±{_small(e)}" for o, (v, e) in self.worst["refs"].items())
+            out.append(f"  worst {_index(tuple(self.worst['index']))}: yours {_num(self.worst['yours'])}   {refs}")
+            tols = ", ".join(f"{_TITLES[o]} {_small(t)}" for o, t in self.worst["tolerance"].items())
+            out.append(f"  tolerance {tols}: {self.safety:g} (safety) × (error estimate + floor {_small(self.floor)}"
+                       f" for {self.dtype})")
+        return out
+
+    def to_dict(self) -> dict:
+        return _jsonable({**self.__dict__, "ok": self.ok})
+
+
+@dataclass
+class Report:
+    """The verdict on a set of gradients: ``.ok``, ``.wrong``, per-array and per-oracle results.
+
+    Attributes:
+        case: the case's name; ``model`` the model's.
+        params: parameter name (``"W1"``) -> :class:`ArrayResult`, in the model's order.
+        intermediates: intermediate name (``"delta3"``, ``"dZ2"``) -> :class:`ArrayResult`.
+        oracles: oracle name -> :class:`OracleResult`.
+        notes: float32 notes, kinks, oracles that could not run.
+        oracle_problems: disagreements between oracles; when any, nobody is judged.
+        diagnosis: the likely mistake (filled by the diagnosis, None until then).
+    """
+
+    case: str
+    model: str
+    params: dict[str, ArrayResult]
+    intermediates: dict[str, ArrayResult]
+    oracles: dict[str, OracleResult]
+    notes: list[str] = field(default_factory=list)
+    oracle_problems: list[str] = field(default_factory=list)
+    safety: float = SAFETY
+    diagnosis: Any = None
+    difference: float | None = None
+    difference_against: str = ""
+
+    @property
+    def wrong(self) -> list[str]:
+        """The parameters whose gradients are wrong or missing (the model's names, e.g. ``"W2"``)."""
+        return [k for k, r in self.params.items() if r.status in ("WRONG", "missing")]
+
+    @property
+    def ok(self) -> bool:
+        results = [*self.params.values(), *self.intermediates.values()]
+        return not self.oracle_problems and all(r.ok for r in results)
+
+    def _headline(self) -> str:
+        available = [r.title for r in self.oracles.values() if r.available]
+        used = ", ".join(available)
+        agree = "agree" if len(available) > 1 else "alone"
+        where = f"{self.case} (model {self.model})"
+        if self.oracle_problems:
+            return f"gradcheck: NOT JUDGED on {where}: the oracles ({used}) disagree with each other"
+        n = len(self.params)
+        wrong_inter = [r.name for r in self.intermediates.values() if not r.ok]
+        if self.ok:
+            return f"gradcheck: ok: all {n} gradients right on {where}; oracles {used} {agree}"
+        parts = []
+        if self.wrong:
+            parts.append(f"{len(self.wrong)} of {n} gradients WRONG ({', '.join(self.params[k].name for k in self.wrong)})")
+        if wrong_inter:
+            parts.append(f"intermediates WRONG ({', '.join(wrong_inter)})")
+        return f"gradcheck: {'; '.join(parts)} on {where}; oracles {used} {agree}"
+
+    def __str__(self) -> str:
+        lines = [self._headline()]
+        lines += self.oracle_problems
+        for result in self.params.values():
+            lines += result.lines()
+        if self.intermediates:
+            lines.append("intermediates:")
+            for result in self.intermediates.values():
+                lines += result.lines()
+        if self.difference is not None:
+            lines.append(f"the course's difference ‖g − ĝ‖/(‖g‖ + ‖ĝ‖) = {_num(self.difference)} "
+                         f"(ĝ: {_TITLES[self.difference_against]})")
+        scipy = self.oracles.get("scipy")
+        if scipy is not None and scipy.available and scipy.difference is not None:
+            lines.append(f"scipy check_grad: norm {_num(scipy.norm)}; difference {_num(scipy.difference)} "
+                         f"(forward differences allow {_small(scipy.threshold)})")
+        if self.diagnosis is not None:
+            lines.append(f"likely mistake: {self.diagnosis}")
+        if self.notes:
+            lines.append("notes:")
+            lines += [f"  - {note}" for note in self.notes]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        """The report as plain JSON values, for a graders' JSON report."""
+        return _jsonable({
+            "case": self.case, "model": self.model, "ok": self.ok, "wrong": self.wrong,
+            "params": {k: r.to_dict() for k, r in self.params.items()},
+            "intermediates": {k: r.to_dict() for k, r in self.intermediates.items()},
+            "oracles": {k: r.to_dict() for k, r in self.oracles.items()},
+            "notes": self.notes, "oracle_problems": self.oracle_problems, "safety": self.safety,
+            "diagnosis": self.diagnosis if self.diagnosis is None else str(self.diagnosis),
+            "difference": self.difference, "difference_against": self.difference_against,
+            "text": str(self),
+        })
+
+
+class GradientMismatch(AssertionError):
+    """Gradients judged wrong (or not judgeable). ``report`` is the :class:`Report`; the message is its text."""
+
+    def __init__(self, report: Report):
+        self.report = report
+        super().__init__(str(report))
+
+
+# Judging one array ------------------------------------------------------------------------------
+def _floor(refs: Mapping[str, _Ref], dtype: str, ulps: float | None, scale: float) -> float:
+    """The user's own round-off: ulps · ε(dtype) · max(the array's magnitude, ``scale``)."""
+    own = max((float(np.max(np.abs(r.value), initial=0.0)) for r in refs.values()), default=0.0)
+    eps = float(np.finfo(np.dtype(dtype)).eps)
+    return (ULPS[dtype] if ulps is None else ulps) * eps * max(own, scale)
+
+
+def _gradient_scale(refs, cost: float, theta: np.ndarray) -> float:
+    """The magnitude below which a gradient's elements are round-off of its terms.
+
+    The largest reference value over all parameters, or |J| / max(|θ|, 1) (a gradient's
+    natural size) when that is larger: an array that is small because its terms cancel
+    still carries the round-off of those terms.
+    """
+    largest = max((float(np.max(np.abs(r.value), initial=0.0)) for by in refs.values() for r in by.values()),
+                  default=0.0)
+    natural = abs(cost) / max(1.0, float(np.max(np.abs(theta), initial=0.0)))
+    return max(largest, natural) or 1.0
+
+
+def _compare(user: np.ndarray, ref: _Ref, floor, safety: float):
+    """Per-element difference, tolerance and mismatch mask of ``user`` against one oracle."""
+    diff = np.abs(user - ref.value)
+    tol = safety * (ref.err + floor)
+    bad = ~(diff <= tol)  # nan counts as a mismatch
+    if ref.excluded is not None:
+        bad &= ~ref.excluded
+    rel = diff / np.maximum(np.maximum(np.abs(user), np.abs(ref.value)), np.maximum(floor, np.finfo(float).tiny))
+    return diff, tol, bad, rel
+
+
+def _judge(name: str, target: str, kind: str, value: Any, refs: Mapping[str, _Ref], *, table_dims: tuple[str, ...],
+           shape_message: str, safety: float, ulps: float | None, fallback: float,
+           rounding: np.ndarray | None = None) -> ArrayResult:
+    """The verdict on one array against every oracle's reference."""
+    primary = next(o for o in _PRECISION_ORDER if o in refs)
+    expected = refs[primary].value.shape
+    dtype = _dtype_name(value)
+    result = ArrayResult(name, target, kind, "WRONG", expected_shape=tuple(expected), dims=table_dims,
+                         shape_message=shape_message, dtype=dtype, safety=safety)
+    user = np.asarray(value, dtype=np.float64) if np.asarray(value).dtype.kind in "fiub" else None
+    result.shape = None if user is None else tuple(user.shape)
+    if user is None:
+        result.shape_message = result.shape_message or f"{name} is not an array of numbers ({type(value).__name__})"
+    if not result.shape_message and user.size != int(np.prod(expected, dtype=int)):
+        result.shape_message = f"{name} has shape {user.shape} but must be {tuple(expected)}"
+    if result.shape_message:
+        return result
+    user = user.reshape(expected)
+    result.floor = _floor(refs, dtype, ulps, fallback)
+    floor = result.floor
+    if dtype != "float64" and rounding is not None:
+        floor = result.floor + np.abs(rounding).reshape(expected)
+        result.floor = float(np.max(floor))
+    result.total = user.size
+    excluded = np.zeros(expected, dtype=bool)
+    bad_any = np.zeros(expected, dtype=bool)
+    ratios, tols = {}, {}
+    for oracle, ref in refs.items():
+        diff, tol, bad, rel = _compare(user, ref, floor, safety)
+        if ref.excluded is not None:
+            excluded |= ref.excluded
+        judged = ~ref.excluded if ref.excluded is not None else np.ones(expected, dtype=bool)
+        bad_any |= bad
+        result.by_oracle[oracle] = {"mismatched": int(bad.sum()), "max_abs": float(np.max(diff, where=judged, initial=0.0)),
+                                    "max_rel": float(np.max(rel, where=judged, initial=0.0))}
+        with np.errstate(all="ignore"):
+            ratios[oracle] = np.where(judged, np.nan_to_num(diff / tol, nan=np.inf, posinf=np.inf), -1.0)
+        tols[oracle] = tol
+    worst = _worst(user, refs, primary, ratios, bad_any)
+    if worst is not None:
+        worst["tolerance"] = {o: float(tols[o][tuple(worst["index"])]) for o in refs}
+    result.worst = worst
+    result.excluded = int(excluded.sum())
+    result.mismatched = int(bad_any.sum())
+    result.max_abs = result.by_oracle[primary]["max_abs"]
+    result.max_rel = result.by_oracle[primary]["max_rel"]
+    result.status = "WRONG" if result.mismatched else "ok"
+    return result
+
+
+def _worst(user: np.ndarray, refs: Mapping[str, _Ref], primary: str, ratios: Mapping[str, np.ndarray],
+           bad: np.ndarray) -> dict | None:
+    """The element to show: the largest absolute difference among mismatches, else the closest call."""
+    if not user.size:
+        return None
+    if bad.any():
+        diff = np.nan_to_num(np.abs(user - refs[primary].value), nan=np.inf)
+        flat = int(np.argmax(np.where(bad, diff, -1.0)))
+    else:
+        flat = int(np.argmax(np.max(np.stack(list(ratios.values())), axis=0)))
+    index = np.unravel_index(flat, user.shape)
+    return {"index": [int(i) for i in index], "yours": float(user[index]),
+            "refs": {o: [float(r.value[index]), float(r.err[index])] for o, r in refs.items()}}
+
+
+def _agreement(target: str, refs: Mapping[str, _Ref], floor: float, safety: float) -> list[str]:
+    """Disagreements between pairs of oracles on one array, as report lines."""
+    problems = []
+    names = list(refs)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            ra, rb = refs[a], refs[b]
+            skip = np.zeros(ra.value.shape, dtype=bool)
+            for r in (ra, rb):
+                if r.excluded is not None:
+                    skip |= r.excluded
+            diff = np.abs(ra.value - rb.value)
+            bad = ~(diff <= safety * (ra.err + rb.err + floor)) & ~skip
+            if bad.any():
+                index = np.unravel_index(int(np.argmax(np.where(bad, diff, -1.0))), ra.value.shape)
+                problems.append(
+                    f"oracle problem: {_TITLES[a]} and {_TITLES[b]} disagree on {target}{_index(index)}: "
+                    f"{_num(ra.value[index])} ±{_small(ra.err[index])} vs {_num(rb.value[index])} ±{_small(rb.err[index])}"
+                    f" ({int(bad.sum())} of {bad.size} elements)")
+    return problems
+
+
+# Gathering references for a case ---------------------------------------------------------------
+def _user_arrays(given: Mapping[str, Any] | None, table: Mapping[str, Any], params: tuple[str, ...],
+                 *, kind: str, inputs: Iterable[str]) -> dict[str, tuple[str, Any]]:
+    """The user's arrays keyed by the model's names: target -> (user's name, value)."""
+    out: dict[str, tuple[str, Any]] = {}
+    for name, value in (given or {}).items():
+        target = canonical_name(name, table, params)
+        if kind == "gradient":
+            valid = target in params
+            known = ", ".join(params)
+        else:
+            valid = target is not None and target not in params and target not in inputs
+            known = ", ".join(k for k in table if k not in params and k not in inputs)
+        if not valid:
+            raise ValueError(f"{name!r} is not a {kind} of this model; the {kind}s are {known}"
+                             + (" (also written dJd<name> or d<name>)" if kind == "gradient" else ""))
+        if target in out:
+            raise ValueError(f"{out[target][0]!r} and {name!r} both name the {kind} of {target}; give one")
+        out[target] = (name, value)
+    return out
+
+
+def _shape_message(name: str, value: Any, case) -> str:
+    try:
+        problems = shape_problems({name: value}, case)
+    except (ValueError, TypeError):
+        return ""
+    return problems[0] if problems else ""
+
+
+def _param_masks(kinks: list[Kink], layout, exact_only: bool) -> dict[str, np.ndarray]:
+    """Kink-affected flat parameter indices as per-parameter boolean masks."""
+    n = sum(int(np.prod(s, dtype=int)) for _, s in layout)
+    flat = np.zeros(n, dtype=bool)
+    for kink in kinks:
+        if kink.exact or not exact_only:
+            flat[kink.affected] = True
+    return unflatten(flat, layout)
+
+
+def _kink_note(kink: Kink, layout) -> str:
+    names = []
+    offsets, start = [], 0
+    for name, shape in layout:
+        size = int(np.prod(shape, dtype=int))
+        offsets.append((name, shape, start, start + size))
+        start += size
+    for i in kink.affected[:6]:
+        for name, shape, lo, hi in offsets:
+            if lo <= i < hi:
+                names.append(f"{name}{_index(np.unravel_index(int(i - lo), shape)) if shape else ''}")
+    more = f" and {len(kink.affected) - 6} more" if len(kink.affected) > 6 else ""
+    where = "exactly at 0: relu'(0) = 0 and = 1 are both accepted" if kink.exact else \
+        f"= {_small(kink.value)}, within the step of 0"
+    affected = ", ".join(names) + more
+    excluded = "not judged" if kink.exact else "judged by jax only"
+    return f"kink at {kink.where} ({where}); {affected} {excluded}"
+
+
+def _jax_references(model: Model, inputs, params, analytic: tuple[dict, dict]) -> tuple[dict, dict]:
+    """JAX's gradients with error estimates, as references for parameters and intermediates.
+
+    JAX differentiates the very float64 expressions of the model, so its only error is
+    round-off. Its estimate per element is the spread between two independent float64
+    computations of the same derivative: JAX's reverse mode and the model's analytic
+    numpy backward pass. The floor added when judging (ulps of the array's magnitude)
+    covers elements where the two happen to round alike.
+    """
+    from . import _jax
+
+    grads, inter = _jax.model_gradients(model, inputs, params)
+    g_refs = {k: _Ref(v, np.abs(v - np.asarray(analytic[0][k], dtype=np.float64).reshape(v.shape)))
+              for k, v in grads.items()}
+    i_refs = {k: _Ref(v, np.abs(v - np.asarray(analytic[1][k], dtype=np.float64).reshape(v.shape)))
+              for k, v in inter.items() if k in analytic[1]}
+    return g_refs, i_refs
+
+
+def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | str = ORACLES,
+                    intermediates: Mapping[str, Any] | None = None, safety: float = SAFETY,
+                    ulps: float | None = None) -> Report:
+    """Judge a user's gradients on a case against the oracles, and say what is wrong and where.
+
+    Args:
+        grads: gradients by parameter, under the model's names (``"W1"``) or the names users
+            write (``"dJdW1"``, ``"dW1"``, ``"dw"``); W1's gradient has W1's shape.
+        case: a :class:`gradcheck.Case` (its model, inputs and parameters).
+        oracles: any of ``"fd"`` (central differences, Richardson, error estimates),
+            ``"scipy"`` (``check_grad`` and ``approx_fprime``), ``"jax"`` (``jax.grad`` in float64).
+        intermediates: your intermediates by name (``z2``, ``a2``, ``yHat``, ``delta3``,
+            ``delta2``; ``Z1``, ``A1``, ``dZ2``, ``dA1``): forward values are judged against the
+            reference forward pass, backward ones against JAX's tap gradients (the analytic
+            numpy backward pass when JAX is not among the oracles).
+        safety: factor on the error estimates.
+        ulps: your round-off in ulps of each array's magnitude (default 16 for float64, 256 for float32).
+
+    Returns:
+        A :class:`Report`; ``str(report)`` is the human report.
+
+    Example:
+        >>> report = check_gradients({"dJdW1": dJdW1, "dJdW2": dJdW2}, load_case("three-examples"))
+        >>> report.ok, report.wrong
+        (False, ['W1'])
+    """
+    oracles = _validate_oracles(oracles)
+    model, inputs, params, dims = case.model, case.inputs, case.params, case.dims
+    table, names = model.shape_table(dims), model.param_names(dims)
+    user = _user_arrays(grads, table, names, kind="gradient", inputs=model.input_names)
+    user_inter = _user_arrays(intermediates, table, names, kind="intermediate", inputs=model.input_names)
+    theta, layout = flatten(params, names)
+    analytic = model.backward(inputs, params)
+    refs: dict[str, dict[str, _Ref]] = {}
+    results: dict[str, OracleResult] = {}
+    notes: list[str] = []
+
+    kinks: list[Kink] = []
+    watch = relu_preactivations(model, dims)
+    if "fd" in oracles or ("scipy" in oracles and watch):
+        fd = central_differences(model_batch_cost(model, inputs, layout, watch), theta, ladder=LADDER)
+        kinks = find_kinks(fd.watched)
+        if "fd" in oracles:
+            refs["fd"] = {k: _Ref(v, e) for (k, v), e in zip(unflatten(fd.grad, layout).items(),
+                                                              unflatten(fd.err, layout).values())}
+    if "scipy" in oracles:
+        message = _scipy_refs(user, layout, theta, lambda t: float(model.cost(inputs, unflatten(t, layout))),
+                              refs, results, safety)
+        if message:
+            notes.append(message)
+    inter_refs: dict[str, _Ref] = {}
+    if "jax" in oracles:
+        refs["jax"], inter_refs = _jax_references(model, inputs, params, analytic)
+    else:
+        inter_refs = {k: _Ref(np.asarray(v, dtype=np.float64), np.zeros(np.shape(v))) for k, v in analytic[1].items()}
+    _exclude_kinks(refs, kinks, layout, notes)
+    for o in oracles:
+        if o not in results:
+            results[o] = OracleResult(o, _TITLES[o], available=o in refs)
+        if o in refs:
+            results[o].max_err = max(float(np.max(r.err, initial=0.0)) for r in refs[o].values())
+    results = {o: results[o] for o in oracles}
+    scale = _gradient_scale(refs, float(model.cost(inputs, params)), theta)
+    report = _assemble(case.name, model.name, user, refs, names, table, case, safety, ulps, results, notes, scale,
+                       rounding=lambda value: _rounding_shift(model, inputs, params, analytic[0], value))
+    report.intermediates = _judge_intermediates(user_inter, model, inputs, params, inter_refs, table, case,
+                                                safety, ulps, "jax" in oracles)
+    return report
+
+
+def _scipy_refs(user, layout, theta, flat_cost, refs, results, safety) -> str:
+    """Run the scipy oracle when every gradient is given with its shape; returns a note otherwise."""
+    shapes_ok = all(k in user and np.size(user[k][1]) == int(np.prod(s, dtype=int)) for k, s in layout)
+    if not shapes_ok:
+        results["scipy"] = OracleResult("scipy", _TITLES["scipy"], available=False,
+                                        message="check_grad needs every gradient, each with its parameter's size")
+        return "scipy oracle not run: check_grad needs every gradient, each with its parameter's size"
+    try:
+        user_flat, _ = flatten({k: np.asarray(user[k][1], dtype=np.float64) for k, _ in layout}, tuple(k for k, _ in layout))
+    except (TypeError, ValueError):
+        results["scipy"] = OracleResult("scipy", _TITLES["scipy"], available=False, message="gradients are not numeric")
+        return "scipy oracle not run: the gradients are not arrays of numbers"
+    check = scipy_check(flat_cost, theta, user_flat, safety=safety)
+    refs["scipy"] = {k: _Ref(v, e) for (k, v), e in zip(unflatten(check.grad, layout).items(),
+                                                         unflatten(check.err, layout).values())}
+    results["scipy"] = OracleResult("scipy", _TITLES["scipy"], norm=check.norm, difference=check.difference,
+                                    threshold=check.threshold)
+    return ""
+
+
+def _exclude_kinks(refs, kinks: list[Kink], layout, notes: list[str]) -> None:
+    """Mark kink-affected elements: difference-based oracles skip all of them, JAX the exact zeros."""
+    if not kinks:
+        return
+    near, exact = _param_masks(kinks, layout, exact_only=False), _param_masks(kinks, layout, exact_only=True)
+    for oracle, by_param in refs.items():
+        masks = near if oracle in _DIFFERENCE_BASED else exact
+        for k, ref in by_param.items():
+            ref.excluded = masks[k].reshape(ref.value.shape)
+    notes += [_kink_note(k, layout) for k in kinks]
+
+
+def _assemble(case_name, model_name, user, refs, names, table, case, safety, ulps, results, notes,
+              fallback: float, rounding: Callable[[], dict] | None = None) -> Report:
+    """Check the oracles agree, then judge every parameter's gradient."""
+    problems: list[str] = []
+    for k in names:
+        per = {o: refs[o][k] for o in refs}
+        if per:
+            problems += _agreement(k, per, _floor(per, "float64", ulps, fallback), safety)
+    params: dict[str, ArrayResult] = {}
+    for k in names:
+        if k not in user:
+            params[k] = ArrayResult(k, k, "gradient", "missing", dims=table[k])
+            continue
+        name, value = user[k]
+        per = {o: refs[o][k] for o in refs}
+        low = _dtype_name(value) != "float64" and rounding is not None
+        result = _judge(name, k, "gradient", value, per, table_dims=table[k],
+                        shape_message=_shape_message(name, value, case) if case is not None else "",
+                        safety=safety, ulps=ulps, fallback=fallback, rounding=rounding(value)[k] if low else None)
+        if problems and result.status == "WRONG" and not result.shape_message:
+            result.status = "not judged"
+        params[k] = result
+        if result.dtype != "float64":
+            notes.append(_float_note(name, result.dtype, ulps))
+    report = Report(case_name, model_name, params, {}, results, notes, problems, safety)
+    _course_difference(report, user, refs, names)
+    return report
+
+
+def _course_difference(report: Report, user, refs, names) -> None:
+    """The course's difference against the most accurate oracle, when every gradient has its size."""
+    best = next((o for o in _PRECISION_ORDER if o in refs), None)
+    if best is None or any(r.shape_message or r.status == "missing" for r in report.params.values()):
+        return
+    try:
+        g = np.concatenate([np.asarray(user[k][1], dtype=np.float64).ravel() for k in names])
+    except (KeyError, TypeError, ValueError):
+        return
+    r = np.concatenate([refs[best][k].value.ravel() for k in names])
+    if g.shape == r.shape:
+        report.difference, report.difference_against = course_difference(g, r), best
+
+
+def _rounding_shift(model: Model, inputs, params, grads: Mapping[str, Any], value: Any) -> dict:
+    """How far the exact gradient moves when the data are rounded to the user's precision.
+
+    A float32 implementation computes, at best, the gradient at float32-rounded inputs and
+    parameters; where terms cancel, that alone moves it by many ulps of its own size. The
+    shift is measured once per dtype with the analytic backward pass and added to the floor.
+    """
+    dtype = np.asarray(value).dtype
+    rounded_in = {k: np.asarray(v, dtype=dtype).astype(np.float64) for k, v in inputs.items()}
+    rounded_p = {k: np.asarray(v, dtype=dtype).astype(np.float64) for k, v in params.items()}
+    shifted = model.backward(rounded_in, rounded_p)[0]
+    return {k: np.asarray(shifted[k], dtype=np.float64) - np.asarray(grads[k], dtype=np.float64) for k in grads}
+
+
+def _float_note(name: str, dtype: str, ulps: float | None) -> str:
+    eps = float(np.finfo(np.dtype(dtype)).eps)
+    return (f"{name} is {dtype}: judged with a {dtype} tolerance (floor {ULPS[dtype] if ulps is None else ulps:g} "
+            f"ulps, ε = {_small(eps)}, of the array's magnitude)")
+
+
+def _judge_intermediates(user_inter, model, inputs, params, inter_refs, table, case, safety, ulps, jax_used):
+    """Judge the user's intermediates: forward values against the forward pass, backward ones against JAX."""
+    if not user_inter:
+        return {}
+    forward = {k: np.asarray(v, dtype=np.float64) for k, v in model.forward(inputs, params).items()}
+    out = {}
+    for target, (name, value) in user_inter.items():
+        if target in inter_refs:
+            per = {"jax" if jax_used else "analytic": inter_refs[target]}
+        elif target in forward:
+            per = {"forward": _Ref(forward[target], np.zeros(np.shape(forward[target])))}
+        else:
+            raise ValueError(f"{name!r} has no reference in model {model.name!r}")
+        fallback = 0.0
+        out[target] = _judge(name, target, "intermediate", value, per, table_dims=table[target],
+                             shape_message=_shape_message(name, value, case), safety=safety, ulps=ulps,
+                             fallback=fallback)
+    return out
+
+
+def assert_gradients(grads: Mapping[str, Any], case, **options) -> None:
+    """Raise :class:`GradientMismatch` unless ``grads`` are right on ``case``.
+
+    Takes the options of :func:`check_gradients`. The error's message is the report.
+
+    Example:
+        >>> assert_gradients({"dW1": dW1, "db1": db1, ...}, load_case("coursera-l3"))
+    """
+    __tracebackhide__ = True
+    report = check_gradients(grads, case, **options)
+    if not report.ok:
+        raise GradientMismatch(report)
+
+
+# Any cost: numerical_gradient and check_function ----------------------------------------------------
+def _params64(params: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    return {k: np.array(v, dtype=np.float64) for k, v in params.items()}
+
+
+def numerical_gradient(cost: Callable[[dict], Any], params: Mapping[str, Any], *, vectorized: bool = False,
+                       ladder: tuple[float, ...] | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Central differences of any cost over a dict of arrays, with a per-element error estimate.
+
+    Args:
+        cost: ``params dict -> float``. With ``vectorized=True`` it receives every array with
+            an extra leading axis of k perturbed copies and returns k costs.
+        params: the arrays to differentiate with respect to, by name.
+        vectorized: whether ``cost`` takes a batch (much faster: one call for all steps).
+        ladder: relative steps to choose from per element (default: a short ladder for a
+            loop, the full one when vectorized).
+
+    Returns:
+        ``(grads, errors)``: dicts of float64 arrays shaped like ``params``.
+
+    Example:
+        >>> grads, errors = numerical_gradient(lambda p: (p["w"] ** 3).sum(), {"w": np.array([1.0, 2.0])})
+        >>> grads["w"]  # ≈ [3, 12], errors["w"] ≈ 1e-12
+    """
+    params = _params64(params)
+    theta, layout = flatten(params)
+    if vectorized:
+        batch = lambda rows: np.asarray(cost(unflatten(rows, layout)), dtype=np.float64)  # noqa: E731
+    else:
+        batch = loop_batch_cost(cost, layout)
+    chosen = ladder or (LADDER if vectorized else BLACK_BOX_LADDER)
+    fd = central_differences(batch, theta, ladder=chosen)
+    return unflatten(fd.grad, layout), unflatten(fd.err, layout)
+
+
+def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[str, Any]],
+                   params: Mapping[str, Any], *, oracles: Iterable[str] | str = ORACLES,
+                   safety: float = SAFETY, ulps: float | None = None) -> Report:
+    """Self-consistency: is ``grad`` the gradient of ``cost``? No reference model needed.
+
+    Args:
+        cost: ``params dict -> float`` (a 0-d or (1,)-shaped array is accepted).
+        grad: ``params dict -> gradients dict`` keyed like ``params``.
+        params: where to check, arrays by name.
+        oracles: as in :func:`check_gradients`; ``"jax"`` is used only when the cost is
+            JAX-traceable (written with ``jax.numpy``), otherwise a note says why not.
+        safety: factor on the error estimates.
+        ulps: your round-off in ulps of each array's magnitude.
+
+    Returns:
+        A :class:`Report` with one entry per parameter.
+
+    Example:
+        >>> check_function(lambda p: (p["w"] ** 2).sum(), lambda p: {"w": 2 * p["w"]}, {"w": np.ones(3)}).ok
+        True
+    """
+    oracles = _validate_oracles(oracles)
+    params = _params64(params)
+    names = tuple(params)
+    theta, layout = flatten(params, names)
+    given = grad({k: v.copy() for k, v in params.items()})
+    unknown = [k for k in given if k not in params]
+    if unknown:
+        raise ValueError(f"grad returned {', '.join(map(repr, unknown))}, which are not parameters "
+                         f"({', '.join(names)})")
+    user = {k: (k, v) for k, v in given.items()}
+    refs: dict[str, dict[str, _Ref]] = {}
+    results: dict[str, OracleResult] = {}
+    notes: list[str] = []
+    if "fd" in oracles:
+        g, e = numerical_gradient(cost, params)
+        refs["fd"] = {k: _Ref(g[k], e[k]) for k in names}
+    if "scipy" in oracles:
+        flat_cost = loop_batch_cost(cost, layout)
+        message = _scipy_refs(user, layout, theta, lambda t: float(flat_cost(t[None, :])[0]), refs, results, safety)
+        if message:
+            notes.append(message)
+    if "jax" in oracles:
+        _jax_function_refs(cost, params, refs, results, notes)
+    for o in oracles:
+        if o not in results:
+            results[o] = OracleResult(o, _TITLES[o], available=o in refs)
+        if o in refs:
+            results[o].max_err = max(float(np.max(r.err, initial=0.0)) for r in refs[o].values())
+    if not refs:
+        raise ValueError(f"none of the oracles {oracles!r} could run: {'; '.join(notes)}")
+    results = {o: results[o] for o in oracles}
+    table = {k: tuple(f"{k}.shape[{i}]" for i in range(np.ndim(v))) for k, v in params.items()}
+    shape_msgs = {k: _plain_shape_message(name, v, params[k]) for k, (name, v) in user.items()}
+    scale = _gradient_scale(refs, float(np.asarray(cost({k: v.copy() for k, v in params.items()})).reshape(-1)[0]), theta)
+    report = _assemble("check_function", "none", user, refs, names, table, None, safety, ulps, results, notes, scale)
+    for k, msg in shape_msgs.items():
+        if msg:
+            report.params[k].shape_message = msg
+            report.params[k].status = "WRONG"
+    return report
+
+
+def _plain_shape_message(name: str, value: Any, param: np.ndarray) -> str:
+    got = tuple(np.shape(value))
+    if got == param.shape or (param.ndim == 0 and int(np.prod(got)) == 1):
+        return ""
+    return f"{name} has shape {got} but must be {param.shape}, the shape of the parameter"
+
+
+def _jax_function_refs(cost, params, refs, results, notes) -> None:
+    """JAX's gradient of a user's cost when it is traceable; a note when it is not.
+
+    Its error estimate is 0: JAX differentiates the cost's own float64 expressions exactly,
+    and the round-off of both sides is covered by the judging floor.
+    """
+    from . import _jax
+
+    try:
+        grads = _jax.cost_gradient(cost, params)
+    except _jax.NotTraceable as exc:
+        results["jax"] = OracleResult("jax", _TITLES["jax"], available=False, message=str(exc))
+        notes.append(f"jax oracle not used: the cost is not JAX-traceable ({exc})")
+        return
+    refs["jax"] = {k: _Ref(v.reshape(np.shape(params[k])), np.zeros(np.shape(params[k]))) for k, v in grads.items()}

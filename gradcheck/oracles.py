@@ -1,0 +1,337 @@
+"""The difference-based oracles: central differences with error estimates, and scipy's check_grad.
+
+Everything here works on a flat float64 parameter vector ``theta`` (the parameters in the
+model's order, each flattened in C order) and a *batch cost*: a function from a ``(k, n)``
+array of parameter vectors to the ``k`` costs. For the built-in models the batch cost is
+vectorised (one numpy call for all perturbations); for any other cost it is a loop.
+
+scipy is imported inside the functions that use it, never at module import.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .models import Model
+
+__all__ = [
+    "BLACK_BOX_LADDER",
+    "EPS",
+    "LADDER",
+    "FiniteDifferences",
+    "Kink",
+    "ScipyCheck",
+    "central_differences",
+    "find_kinks",
+    "flatten",
+    "loop_batch_cost",
+    "model_batch_cost",
+    "noise_level",
+    "noise_rows",
+    "relu_preactivations",
+    "scipy_check",
+    "unflatten",
+]
+
+EPS = float(np.finfo(np.float64).eps)
+#: Ulps of the cost's magnitude: the least round-off assumed for one cost evaluation.
+COST_ULPS = 2.0
+#: Points and order of the differences that measure a cost's round-off noise.
+_NOISE_POINTS, _NOISE_ORDER = 12, 6
+
+BatchCost = Callable[[np.ndarray], np.ndarray]
+Layout = list[tuple[str, tuple[int, ...]]]
+
+
+# Flattening ---------------------------------------------------------------------------
+def flatten(params: Mapping[str, Any], names: tuple[str, ...] | None = None) -> tuple[np.ndarray, Layout]:
+    """The parameters as one float64 vector (C order, in ``names``' order) and their layout."""
+    names = tuple(params) if names is None else names
+    layout = [(k, tuple(np.shape(params[k]))) for k in names]
+    if not layout:
+        return np.zeros(0), layout
+    theta = np.concatenate([np.asarray(params[k], dtype=np.float64).ravel() for k in names])
+    return theta, layout
+
+
+def unflatten(theta: np.ndarray, layout: Layout) -> dict[str, np.ndarray]:
+    """Split a vector (or a ``(k, n)`` batch of vectors) back into named arrays."""
+    lead = theta.shape[:-1]
+    out, start = {}, 0
+    for name, shape in layout:
+        size = int(np.prod(shape, dtype=int))
+        out[name] = theta[..., start:start + size].reshape(lead + shape)
+        start += size
+    return out
+
+
+# Batch costs ---------------------------------------------------------------------------
+class _BatchedNumpy:
+    """numpy whose ``sum`` keeps the leading axis: the batch of perturbed parameter sets."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(np, name)
+
+    @staticmethod
+    def sum(a, axis=None, **kwargs):
+        if axis is None:
+            return np.sum(a, axis=tuple(range(1, np.ndim(a))))
+        return np.sum(a, axis=axis, **kwargs)
+
+
+_BATCHED = _BatchedNumpy()
+
+
+def model_batch_cost(model: Model, inputs: Mapping[str, Any], layout: Layout,
+                     watch: tuple[str, ...] = ()) -> Callable[[np.ndarray], tuple[np.ndarray, dict]]:
+    """A vectorised cost for a built-in model: rows of parameters -> (costs, watched intermediates).
+
+    Each parameter gets a leading batch axis, so ``X @ W1`` becomes a batched matmul
+    and the model's ``xp.sum`` reduces all but that axis: one numpy call per chunk.
+    """
+
+    def evaluate(rows: np.ndarray) -> tuple[np.ndarray, dict]:
+        out = model.forward(inputs, unflatten(rows, layout), xp=_BATCHED)
+        J = np.broadcast_to(np.asarray(out["J"], dtype=np.float64), rows.shape[:1])
+        return J, {k: out[k] for k in watch}
+
+    return evaluate
+
+
+def loop_batch_cost(cost: Callable[[dict], Any], layout: Layout) -> BatchCost:
+    """A batch cost that calls a black-box ``cost(params_dict) -> float`` once per row."""
+
+    def evaluate(rows: np.ndarray) -> np.ndarray:
+        return np.array([float(np.asarray(cost(unflatten(row.copy(), layout))).reshape(-1)[0]) for row in rows])
+
+    return evaluate
+
+
+# Round-off noise of a cost ----------------------------------------------------------------
+def noise_rows(theta: np.ndarray, rel: float = 1e-7) -> np.ndarray:
+    """Equally spaced points on a short line through theta, for :func:`noise_level`."""
+    direction = np.where(np.arange(theta.size) % 2, 1.0, -1.0) * np.maximum(np.abs(theta), 1.0) * rel
+    return theta[None, :] + np.arange(_NOISE_POINTS)[:, None] * direction[None, :]
+
+
+def noise_level(costs: np.ndarray) -> float:
+    """The round-off noise of a cost, measured from its values at :func:`noise_rows`.
+
+    On so short a line a smooth cost is a polynomial whose 6th differences vanish, while
+    independent noise of standard deviation σ gives 6th differences of deviation σ·√924
+    (Moré and Wild's ECnoise, simplified). Returns twice the largest such estimate, at least
+    ``COST_ULPS``·ε·|J|: the cost's round-off δ, used as |error of one evaluation| ≤ δ.
+    """
+    costs = np.asarray(costs, dtype=np.float64)
+    sixth = np.diff(costs, _NOISE_ORDER)
+    measured = float(np.max(np.abs(sixth))) / math.sqrt(math.comb(2 * _NOISE_ORDER, _NOISE_ORDER))
+    least = COST_ULPS * EPS * float(np.max(np.abs(costs)))
+    return max(2.0 * measured, least) if math.isfinite(measured) else least
+
+
+# Central differences ---------------------------------------------------------------------
+@dataclass
+class FiniteDifferences:
+    """Central differences extrapolated from steps h and h/2, with a per-element error estimate.
+
+    Attributes:
+        grad: the Richardson value R(h) = (4·D(h/2) − D(h)) / 3, D the central difference.
+        err: max(|R(h) − R(h/2)|, |R(h/2) − R(h/4)|) (R(h)'s error, measured, round-off
+            included, and not trusted to one lucky agreement) plus the
+            round-off bound 3δ/h, δ the cost's measured noise (:func:`noise_level`).
+        step: the h chosen per element: the one of the ladder ``scale · 2^-j`` (scale =
+            max(|θ_i|, 1)) whose error estimate is smallest.
+        cost: J at theta.
+        watched: for each watched intermediate, its values at θ (shape (1, ...)) and at
+            θ + h e_i then θ − h e_i with each element's chosen h (shape (2n, ...)).
+    """
+
+    grad: np.ndarray
+    err: np.ndarray
+    step: np.ndarray
+    cost: float
+    watched: dict = field(default_factory=dict)
+
+
+#: The ladder of relative steps, 2^-6 down to 2^-21: wide enough for any smooth cost's balance
+#: of truncation (h⁴ after extrapolation) and round-off (δ/h).
+LADDER = tuple(2.0 ** -j for j in range(6, 22))
+#: A short ladder around ε^(1/5) for black-box costs evaluated one call at a time (10 calls per element).
+BLACK_BOX_LADDER = tuple(2.0 ** -j for j in range(8, 13))
+
+
+def _evaluate(batch_cost, rows: np.ndarray, chunk: int):
+    """Call a batch cost on rows in chunks; returns costs and the watched arrays (or {})."""
+    costs, watched = [], []
+    for start in range(0, len(rows), chunk):
+        result = batch_cost(rows[start:start + chunk])
+        if isinstance(result, tuple):
+            costs.append(np.asarray(result[0], dtype=np.float64))
+            watched.append(result[1])
+        else:
+            costs.append(np.asarray(result, dtype=np.float64))
+    merged = {k: np.concatenate([w[k] for w in watched]) for k in watched[0]} if watched else {}
+    return np.concatenate(costs) if costs else np.zeros(0), merged
+
+
+def central_differences(batch_cost, theta: np.ndarray, *, ladder: tuple[float, ...] = LADDER,
+                        chunk: int = 2048) -> FiniteDifferences:
+    """Central differences of a batch cost at ``theta``, with Richardson extrapolation.
+
+    Every element is differenced at each step of ``ladder`` (relative to max(|θ_i|, 1));
+    R(h) = (4·D(h/2) − D(h)) / 3 is formed for consecutive steps, its error estimated as
+    |R(h) − R(h/2)| plus round-off, and each element keeps the step with the smallest
+    estimate. All 2·n·len(ladder) evaluations go to ``batch_cost`` in chunks.
+
+    Args:
+        batch_cost: ``rows (k, n) -> costs (k,)``, or ``-> (costs, watched intermediates)``.
+        theta: the flat float64 parameters, shape (n,).
+        ladder: relative steps, each half the one before.
+        chunk: rows evaluated per call.
+
+    Returns:
+        A :class:`FiniteDifferences` with the gradient and its per-element error estimate.
+
+    Example:
+        >>> fd = central_differences(lambda rows: (rows**3).sum(1), np.array([1.0, -2.0]))
+        >>> fd.grad, fd.err  # ≈ [3, 12], ≈ 1e-12
+    """
+    theta = np.asarray(theta, dtype=np.float64)
+    n, levels = theta.size, len(ladder)
+    scale = np.maximum(np.abs(theta), 1.0)
+    h = np.array(ladder)[:, None] * scale[None, :]                      # (levels, n)
+    plus = theta[None, None, :] + h[:, :, None] * np.eye(n)[None]       # (levels, n, n)
+    minus = theta[None, None, :] - h[:, :, None] * np.eye(n)[None]
+    rows = np.concatenate([theta[None, :], plus.reshape(-1, n), minus.reshape(-1, n), noise_rows(theta)])
+    with np.errstate(all="ignore"):
+        J, watched = _evaluate(batch_cost, rows, chunk)
+        delta = noise_level(J[-_NOISE_POINTS:])
+        J, watched = J[:-_NOISE_POINTS], {k: v[:-_NOISE_POINTS] for k, v in watched.items()}
+        Jp, Jm = J[1:1 + levels * n].reshape(levels, n), J[1 + levels * n:].reshape(levels, n)
+        taken = np.diagonal(plus, axis1=1, axis2=2) - np.diagonal(minus, axis1=1, axis2=2)
+        D = (Jp - Jm) / taken                                            # the step actually taken
+        R = (4.0 * D[1:] - D[:-1]) / 3.0
+        noise = 3.0 * delta / h
+        change = np.abs(R[:-1] - R[1:])
+        change = np.where(np.isfinite(change), change, np.inf)
+        # The larger of two neighbouring changes: one lucky agreement does not make an estimate.
+        err = np.maximum(change[:-1], change[1:]) + noise[:-3]
+    err = np.where(np.isfinite(err) & np.isfinite(R[:-2]), err, np.inf)
+    best = np.argmin(err, axis=0) if n else np.zeros(0, dtype=int)
+    cols = np.arange(n)
+    seen = {}
+    for name, values in watched.items():
+        vp = values[1:1 + levels * n].reshape((levels, n) + values.shape[1:])[best, cols]
+        vm = values[1 + levels * n:].reshape((levels, n) + values.shape[1:])[best, cols]
+        seen[name] = (values[:1], np.concatenate([vp, vm]))
+    return FiniteDifferences(grad=R[:-2][best, cols], err=err[best, cols], step=h[best, cols], cost=float(J[0]),
+                             watched=seen)
+
+
+# Kinks -------------------------------------------------------------------------------------
+@dataclass
+class Kink:
+    """A relu pre-activation that a difference quotient's step moves across 0.
+
+    Attributes:
+        where: e.g. ``"Z2[3, 1]"``.
+        value: the pre-activation at θ.
+        exact: True when it is exactly 0 (relu'(0) is then a convention: 0 or 1).
+        affected: flat indices of the parameters whose steps cross it.
+    """
+
+    where: str
+    value: float
+    exact: bool
+    affected: np.ndarray
+
+
+def relu_preactivations(model: Model, dims: Mapping[str, int]) -> tuple[str, ...]:
+    """Names of the model's intermediates that go through a relu."""
+    if model.name == "deep":
+        L = sum(1 for k in dims if k.startswith("n")) - 1
+        return tuple(f"Z{l}" for l in range(1, L))
+    return ()
+
+
+def _index_text(index: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(i) for i in index) + "]" if index else ""
+
+
+def find_kinks(watched: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> list[Kink]:
+    """Relu pre-activations that some parameter's ±h step moves across (or off) 0.
+
+    Args:
+        watched: name -> (value at θ, shape (1, ...); values at θ + h e_i then θ − h e_i,
+            shape (2n, ...)), as :func:`central_differences` returns them.
+    """
+    kinks = []
+    for name, (base, steps) in watched.items():
+        n = len(steps) // 2
+        z0, zp, zm = base[0], steps[:n], steps[n:]
+        lo = np.minimum(np.minimum(zp, zm), z0)
+        hi = np.maximum(np.maximum(zp, zm), z0)
+        crossed = (lo <= 0) & (hi >= 0) & (hi > lo)
+        for index in zip(*np.nonzero(crossed.any(axis=0))):
+            affected = np.nonzero(crossed[(slice(None), *index)])[0]
+            kinks.append(Kink(f"{name}{_index_text(tuple(int(i) for i in index))}", float(z0[index]),
+                              bool(z0[index] == 0), affected))
+    return kinks
+
+
+# scipy ---------------------------------------------------------------------------------------
+@dataclass
+class ScipyCheck:
+    """scipy.optimize's forward-difference view of a gradient.
+
+    Attributes:
+        grad: ``approx_fprime`` at scipy's default step √ε.
+        err: |D(2h) − D(h)| (forward differences' truncation, first order in h) plus the
+            round-off 2δ/h, δ the cost's measured noise (:func:`noise_level`).
+        norm: what ``check_grad`` returns: ‖user − approx_fprime‖₂.
+        difference: the course's ‖g − ĝ‖ / (‖g‖ + ‖ĝ‖), g the user's gradient, ĝ scipy's.
+        threshold: the largest difference forward differences' own error allows:
+            safety·‖err‖ / (‖g‖ + ‖ĝ‖).
+    """
+
+    grad: np.ndarray
+    err: np.ndarray
+    norm: float
+    difference: float
+    threshold: float
+
+
+def course_difference(user: np.ndarray, approx: np.ndarray) -> float:
+    """The course's relative difference ‖g − ĝ‖ / (‖g‖ + ‖ĝ‖) (0 when both are 0)."""
+    denominator = np.linalg.norm(user) + np.linalg.norm(approx)
+    return float(np.linalg.norm(user - approx) / denominator) if denominator else 0.0
+
+
+def scipy_check(cost: Callable[[np.ndarray], float], theta: np.ndarray, user: np.ndarray,
+                *, safety: float = 10.0) -> ScipyCheck:
+    """``scipy.optimize.check_grad`` with the user's gradient, and ``approx_fprime`` per element.
+
+    Args:
+        cost: flat parameters (n,) -> float.
+        theta: where to check, shape (n,).
+        user: the user's flattened gradient at theta (a constant ``grad`` for check_grad).
+        safety: the factor on the error estimate in ``threshold``.
+    """
+    from scipy.optimize import approx_fprime, check_grad
+
+    h = float(np.sqrt(EPS))
+    theta = np.asarray(theta, dtype=np.float64)
+    user = np.asarray(user, dtype=np.float64)
+    norm = float(check_grad(cost, lambda _x: user, theta, epsilon=h))
+    d1 = np.atleast_1d(approx_fprime(theta, cost, h))
+    d2 = np.atleast_1d(approx_fprime(theta, cost, 2 * h))
+    delta = noise_level(np.array([cost(row) for row in noise_rows(theta)]))
+    err = np.abs(d2 - d1) + 2.0 * delta / h
+    denominator = np.linalg.norm(user) + np.linalg.norm(d1)
+    threshold = float(safety * np.linalg.norm(err) / denominator) if denominator else 0.0
+    return ScipyCheck(grad=d1, err=err, norm=norm, difference=course_difference(user, d1), threshold=threshold)
