@@ -562,16 +562,30 @@ class CaseItem(GradcheckItem):
         try:
             report = check_gradients(outcome.grads, self.case, oracles=(self.oracle,),
                                      intermediates=outcome.intermediates or None, **self.judge.options())
-        except (ValueError, TypeError) as exc:
+        except Exception as exc:
+            problems = _grad_shape_problems(outcome, self.case)
+            if not problems and not isinstance(exc, (ValueError, TypeError)):
+                raise
             self._show_output(outcome.output)
-            self.gradcheck_result = {"wrong": None, "message": str(exc)}
-            raise Verdict(f"{self.impl.name} on case {self.case.name}: {exc}") from None
+            message = "\n".join(problems) or str(exc)
+            self.gradcheck_result = {"wrong": None, "message": message}
+            raise Verdict(f"{self.impl.name} on case {self.case.name} cannot be judged by the {self.oracle} oracle:\n"
+                          f"{message}") from None
         ok, text = _judge_report(report, outcome)
         self.gradcheck_result = {"wrong": list(report.wrong), "problems": outcome.problems,
                                  "report": _report_dict(report)}
         if not ok:
             self._show_output(outcome.output)
             raise Verdict(text)
+
+
+def _grad_shape_problems(outcome: Outcome, case: Case) -> list[str]:
+    from .shapes import shape_problems
+
+    try:
+        return shape_problems(outcome.grads, case)
+    except ValueError:
+        return []
 
 
 class ShapesItem(GradcheckItem):
