@@ -434,7 +434,7 @@ class NotesClass(Implementation):
                     got = np.asarray(getattr(fresh, p, None), dtype=float)
                     if got.shape != params[p].shape or not _close(got, params[p]):
                         problems.append(f"{what} did not set {p} to its part of params (shape {params[p].shape}, "
-                                        f"W1 first, C order); self.{p} is now {got.tolist()}.")
+                                        f"W1 first, C order); self.{p} is now {_brief(got)}, expected {_brief(params[p])}.")
             name = _spelled(net, "computeGradients")
             if name:
                 what = f"{self.name}.{name}(X, y)"
@@ -450,6 +450,10 @@ class NotesClass(Implementation):
             exc.output = calls.output.getvalue()
             raise
         return calls.problems + problems, calls.output.getvalue()
+
+
+def _brief(a: np.ndarray) -> str:
+    return np.array2string(np.asarray(a), precision=4, separator=", ", threshold=12).replace("\n", "")
 
 
 def _cost_formula(model: str) -> str:

@@ -628,12 +628,18 @@ class InterfaceItem(GradcheckItem):
     def runtest(self) -> None:
         problems: list[str] = []
         output = ""
+        failing = []
         for case in self.cases:
             self.case = case
             found, out = self.impl.interface(case, self.judge.timeout)
             output += out
-            problems += [f"{case.name}: {p}" for p in found]
+            if found:
+                failing.append(case.name)
+                if len(failing) == 1:  # the first case that shows a problem says enough
+                    problems += [f"{case.name}: {p}" for p in found]
         self.case = None
+        if len(failing) > 1:
+            problems.append(f"(also wrong on {', '.join(failing[1:])})")
         self.gradcheck_result = {"problems": problems}
         if problems:
             self._show_output(output)

@@ -394,3 +394,29 @@ def test_implements_used_without_a_model_says_how_to_call_it():
         @gradcheck.implements
         def grad(X, y, W1, W2):
             pass
+
+
+# The notes' class: helper methods and stored intermediates ------------------------------
+
+
+def test_a_set_params_that_fills_W2_first_fails_the_interface_item(pytester):
+    source = (EXAMPLES / "correct/neural_network.py").read_text().replace(
+        "W1_start = 0\n", "W1_start = 0\n        params = np.concatenate((params[-3:], params[:-3]))\n")
+    (pytester.path / "homework.py").write_text(source)
+    result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "interface")
+    result.assert_outcomes(failed=1, deselected=6)
+    # With all-ones weights any order looks right: the asymmetric twin is the first to show it.
+    result.stdout.fnmatch_lines([
+        "single-example-asymmetric: Neural_Network.setParams(params) did not set W1 to its part of params "
+        "(shape (2, 3), W1 first, C order); self.W1 is now *, expected *",
+        "(also wrong on three-examples-asymmetric, distinct-dims)",
+    ])
+
+
+def test_a_wrong_stored_intermediate_is_reported_by_name(pytester):
+    source = (EXAMPLES / "correct/neural_network.py").read_text().replace(
+        "        return dJdW1, dJdW2", "        self.a2 = self.z2\n        return dJdW1, dJdW2")
+    (pytester.path / "homework.py").write_text(source)
+    result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "three-examples-fd")
+    result.assert_outcomes(failed=1, deselected=6)
+    result.stdout.fnmatch_lines(["*intermediates WRONG (a2)*"])
