@@ -169,7 +169,7 @@ class _Calls:
         except StudentTimeout:
             raise StudentError(what, f"{what} did not return within --gradcheck-timeout={self.timeout:g} s",
                                self.output.getvalue()) from None
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise StudentError(what, f"{what} raised {type(exc).__name__}: {exc}", self.output.getvalue()) from exc
         for name in kept:
             if not _same(kept[name], given[name]):
