@@ -124,14 +124,14 @@ def noise_level(costs: np.ndarray) -> float:
 
     On so short a line a smooth cost is a polynomial whose 6th differences vanish, while
     independent noise of standard deviation σ gives 6th differences of deviation σ·√924
-    (Moré and Wild's ECnoise, simplified). Returns twice the largest such estimate, at least
-    ``COST_ULPS``·ε·|J|: the cost's round-off δ, used as |error of one evaluation| ≤ δ.
+    (Moré and Wild's ECnoise, simplified). Returns the largest such estimate, at least
+    ``COST_ULPS``·ε·|J|: the standard deviation σ of one evaluation's round-off.
     """
     costs = np.asarray(costs, dtype=np.float64)
     sixth = np.diff(costs, _NOISE_ORDER)
     measured = float(np.max(np.abs(sixth))) / math.sqrt(math.comb(2 * _NOISE_ORDER, _NOISE_ORDER))
     least = COST_ULPS * EPS * float(np.max(np.abs(costs)))
-    return max(2.0 * measured, least) if math.isfinite(measured) else least
+    return max(measured, least) if math.isfinite(measured) else least
 
 
 # Central differences ---------------------------------------------------------------------
@@ -143,7 +143,8 @@ class FiniteDifferences:
         grad: the Richardson value R(h) = (4·D(h/2) − D(h)) / 3, D the central difference.
         err: max(|R(h) − R(h/2)|, |R(h/2) − R(h/4)|) (R(h)'s error, measured, round-off
             included, and not trusted to one lucky agreement) plus the
-            round-off bound 3δ/h, δ the cost's measured noise (:func:`noise_level`).
+            round-off 2σ/h (the deviation of R's round-off, 1.89σ/h), σ the cost's measured
+            noise (:func:`noise_level`).
         step: the h chosen per element: the one of the ladder ``scale · 2^-j`` (scale =
             max(|θ_i|, 1)) whose error estimate is smallest.
         cost: J at theta.
@@ -216,7 +217,7 @@ def central_differences(batch_cost, theta: np.ndarray, *, ladder: tuple[float, .
         taken = np.diagonal(plus, axis1=1, axis2=2) - np.diagonal(minus, axis1=1, axis2=2)
         D = (Jp - Jm) / taken                                            # the step actually taken
         R = (4.0 * D[1:] - D[:-1]) / 3.0
-        noise = 3.0 * delta / h
+        noise = 2.0 * delta / h
         change = np.abs(R[:-1] - R[1:])
         change = np.where(np.isfinite(change), change, np.inf)
         # The larger of two neighbouring changes: one lucky agreement does not make an estimate.
@@ -290,9 +291,13 @@ class ScipyCheck:
     """scipy.optimize's forward-difference view of a gradient.
 
     Attributes:
-        grad: ``approx_fprime`` at scipy's default step √ε.
+        grad: ``approx_fprime`` at the step h = √(σ/|J|)·max(|θ_i|, 1), which balances
+            forward differences' truncation (∝ h) and round-off (∝ σ/h); σ the cost's measured
+            noise (:func:`noise_level`). For a cost computed to full precision this is scipy's
+            default √ε; a noisier cost gets a longer step.
         err: |D(2h) − D(h)| (forward differences' truncation, first order in h) plus the
-            round-off 2δ/h, δ the cost's measured noise (:func:`noise_level`).
+            round-off √2·σ/h.
+        step: h per element.
         norm: what ``check_grad`` returns: ‖user − approx_fprime‖₂.
         difference: the course's ‖g − ĝ‖ / (‖g‖ + ‖ĝ‖), g the user's gradient, ĝ scipy's.
         threshold: the largest difference forward differences' own error allows:
@@ -304,6 +309,7 @@ class ScipyCheck:
     norm: float
     difference: float
     threshold: float
+    step: np.ndarray | None = None
 
 
 def course_difference(user: np.ndarray, approx: np.ndarray) -> float:
@@ -324,14 +330,17 @@ def scipy_check(cost: Callable[[np.ndarray], float], theta: np.ndarray, user: np
     """
     from scipy.optimize import approx_fprime, check_grad
 
-    h = float(np.sqrt(EPS))
     theta = np.asarray(theta, dtype=np.float64)
     user = np.asarray(user, dtype=np.float64)
+    noise_costs = np.array([cost(row) for row in noise_rows(theta)])
+    sigma = noise_level(noise_costs)
+    relative = max(math.sqrt(sigma / max(abs(float(noise_costs[0])), np.finfo(float).tiny)), math.sqrt(EPS))
+    h = min(relative, 1e-4) * np.maximum(np.abs(theta), 1.0)
     norm = float(check_grad(cost, lambda _x: user, theta, epsilon=h))
     d1 = np.atleast_1d(approx_fprime(theta, cost, h))
     d2 = np.atleast_1d(approx_fprime(theta, cost, 2 * h))
-    delta = noise_level(np.array([cost(row) for row in noise_rows(theta)]))
-    err = np.abs(d2 - d1) + 2.0 * delta / h
+    err = np.abs(d2 - d1) + math.sqrt(2.0) * sigma / h
     denominator = np.linalg.norm(user) + np.linalg.norm(d1)
     threshold = float(safety * np.linalg.norm(err) / denominator) if denominator else 0.0
-    return ScipyCheck(grad=d1, err=err, norm=norm, difference=course_difference(user, d1), threshold=threshold)
+    return ScipyCheck(grad=d1, err=err, norm=norm, difference=course_difference(user, d1), threshold=threshold,
+                      step=h)

@@ -49,9 +49,13 @@ def random_case(model: str, rng: np.random.Generator) -> gradcheck.Case:
     return gradcheck.make_case(model, inputs, params, name=f"random-{model}")
 
 
-def backward32(case: gradcheck.Case) -> dict[str, np.ndarray]:
-    """The model's backward pass computed in float32 throughout."""
-    f32 = np.float32
+def backward32(case: gradcheck.Case, dtype=np.float32) -> dict[str, np.ndarray]:
+    """The model's backward pass computed in ``dtype`` throughout, as students write it.
+
+    The formulas differ from the reference's where students' usually do: the notes'
+    f'(z) = e^(-z)/(1 + e^(-z))², the course's dZ[L] through dA[L] and σ(Z)(1 − σ(Z)).
+    """
+    f32 = dtype
     i = {k: np.asarray(v, dtype=f32) for k, v in case.inputs.items()}
     p = {k: np.asarray(v, dtype=f32) for k, v in case.params.items()}
     name = case.model.name
@@ -74,11 +78,16 @@ def backward32(case: gradcheck.Case) -> dict[str, np.ndarray]:
             Z = p[f"W{l}"] @ A + p[f"b{l}"]
             cache.append((A, Z))
             A = sigmoid(Z) if l == L else np.maximum(Z, f32(0))
-        grads, dZ, dA = {}, A - i["Y"], None
+        dA = -(i["Y"] / A - (f32(1) - i["Y"]) / (f32(1) - A))
+        grads = {}
         for l in range(L, 0, -1):
             A_prev, Z = cache[l - 1]
             if l < L:
-                dZ = dA * (Z > 0)
+                dZ = np.array(dA, copy=True)
+                dZ[Z <= 0] = 0
+            else:
+                s = f32(1) / (f32(1) + np.exp(-Z))
+                dZ = dA * s * (f32(1) - s)
             grads[f"W{l}"] = dZ @ A_prev.T / f32(m)
             grads[f"b{l}"] = np.sum(dZ, axis=1, keepdims=True) / f32(m)
             dA = p[f"W{l}"].T @ dZ
