@@ -179,23 +179,28 @@ class _Calls:
                 )
         return result
 
-    @contextlib.contextmanager
     def _limit(self, what: str):
-        usable = self.timeout and threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
-        if not usable:
-            yield
-            return
+        return time_limit(self.timeout, what)
 
-        def expire(signum, frame):
-            raise StudentTimeout(what)
 
-        previous = signal.signal(signal.SIGALRM, expire)
-        signal.setitimer(signal.ITIMER_REAL, self.timeout)
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+@contextlib.contextmanager
+def time_limit(seconds: float | None, what: str):
+    """Raise :class:`StudentTimeout` in the block after ``seconds`` (main thread, POSIX; else no limit)."""
+    usable = seconds and threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise StudentTimeout(what)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 from .cases import Case, case_names, load_case
-from .conventions import CONVENTIONS, Implementation, Outcome, StudentError, recognise
+from .conventions import CONVENTIONS, Implementation, Outcome, StudentError, StudentTimeout, recognise, time_limit
 
 ORACLES = ("fd", "scipy", "jax")
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
@@ -170,7 +170,6 @@ class Submission:
     error: BaseException | None = None
     output: str = ""
     implementations: list[Implementation] = field(default_factory=list)
-    in_folder: bool = False
 
 
 def _conventions_text() -> str:
@@ -183,8 +182,8 @@ def _module_name(path: Path) -> str:
     return f"_gradcheck_submission_{digest}_{stem}"
 
 
-def _load_file(path: Path) -> tuple[types.ModuleType | None, BaseException | None, str]:
-    """Import ``path`` under a name unique to it, with its folder importable and its output captured."""
+def _load_file(path: Path, timeout: float | None = None) -> tuple[types.ModuleType | None, BaseException | None, str]:
+    """Import ``path`` under a name unique to it, with its folder importable, its output captured, in time."""
     name = _module_name(path)
     if name in sys.modules:
         return sys.modules[name], None, ""
@@ -194,8 +193,11 @@ def _load_file(path: Path) -> tuple[types.ModuleType | None, BaseException | Non
     out = io.StringIO()
     sys.path.insert(0, str(path.parent))
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        with time_limit(timeout, "import"), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
             spec.loader.exec_module(module)
+    except StudentTimeout:
+        del sys.modules[name]
+        return None, TimeoutError(f"importing {path.name} took longer than --gradcheck-timeout={timeout:g} s"), out.getvalue()
     except (Exception, SystemExit) as exc:
         del sys.modules[name]
         return None, exc, out.getvalue()
@@ -238,7 +240,7 @@ def _folder_files(folder: Path) -> list[Path]:
     return files
 
 
-def resolve_targets(targets: list[str], invocation_dir: Path) -> list[Submission]:
+def resolve_targets(targets: list[str], invocation_dir: Path, timeout: float | None = None) -> list[Submission]:
     """Every submission the targets name, loaded and recognised.
 
     Raises:
@@ -249,7 +251,7 @@ def resolve_targets(targets: list[str], invocation_dir: Path) -> list[Submission
         path = (invocation_dir / target).resolve()
         found: list[Submission] = []
         if path.is_dir():
-            found = [Submission(p, target, in_folder=True) for p in _folder_files(path)]
+            found = [Submission(p, target) for p in _folder_files(path)]
             if not found:
                 raise pytest.UsageError(f"--gradcheck {target}: the folder {path} holds no .py files.\n"
                                         + _conventions_text())
@@ -272,7 +274,7 @@ def resolve_targets(targets: list[str], invocation_dir: Path) -> list[Submission
             if sub.path in submissions:
                 continue
             if sub.module is None and sub.error is None:
-                sub.module, sub.error, sub.output = _load_file(sub.path)
+                sub.module, sub.error, sub.output = _load_file(sub.path, timeout)
             if sub.module is not None:
                 sub.implementations = recognise(sub.module)
             submissions[sub.path] = sub
@@ -399,7 +401,7 @@ def pytest_configure(config: pytest.Config) -> None:
     targets = config.getoption("gradcheck", None)
     if not targets:
         return
-    submissions = resolve_targets(targets, Path(config.invocation_params.dir))
+    submissions = resolve_targets(targets, Path(config.invocation_params.dir), config.option.gradcheck_timeout)
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = []  # with --gradcheck and no paths given, collect only the submissions
     config.pluginmanager.register(_Judge(config, submissions), "gradcheck-judge")

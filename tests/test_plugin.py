@@ -211,6 +211,14 @@ def test_slow_code_fails_at_the_timeout(pytester):
     result.stdout.fnmatch_lines(["*backprop(X, y, W1, W2) did not return within --gradcheck-timeout=0.2 s*"])
 
 
+def test_a_submission_that_hangs_on_import_fails_its_import_item(pytester):
+    _write(pytester, "subs/hangs.py", "while True:\n    pass\n")
+    _copy(pytester, "correct/backprop_function.py", "subs/fine.py")
+    result = pytester.runpytest("--gradcheck", "subs", FD, "--gradcheck-timeout=0.3")
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(["TimeoutError: importing hangs.py took longer than --gradcheck-timeout=0.3 s"])
+
+
 def test_a_list_result_and_a_1_shaped_cost_are_accepted(pytester):
     source = (EXAMPLES / "correct/backprop_function.py").read_text().replace(
         'return {"dJdW1": X.T @ delta2, "dJdW2": a2.T @ delta3}',
