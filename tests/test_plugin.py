@@ -429,3 +429,17 @@ def test_a_wrong_stored_intermediate_is_reported_by_name(pytester):
     result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "three-examples-fd")
     result.assert_outcomes(failed=1, deselected=6)
     result.stdout.fnmatch_lines(["*intermediates WRONG (a2)*"])
+
+
+def test_jax_compiles_once_per_network_shape_not_once_per_item(pytester):
+    from gradcheck import _jax
+    from gradcheck.models import get_model
+
+    jitted = _jax._model_grad(get_model("welch"))
+    before = jitted._cache_size()
+    _copy(pytester, "correct/backprop_function.py", "a.py")
+    _copy(pytester, "correct/neural_network.py", "b.py")
+    result = pytester.runpytest("--gradcheck", "a.py", "b.py", "--gradcheck-oracles=jax", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=13)
+    # 10 jax items on 5 cases, but only three network shapes: (1, 2, 3, 1), (3, 2, 3, 1), (4, 3, 5, 1).
+    assert jitted._cache_size() - before <= 3
