@@ -497,7 +497,9 @@ class GradcheckItem(pytest.Item):
         }
 
     def reportinfo(self):
-        return self.path, None, self.name
+        # The failure header names the file too, so that a folder's reports tell alice's from bob's.
+        # (A domain that ends the node id would have its dots turned into "::" by the terminal.)
+        return self.path, None, f"{self.name} ({_display(self.path, self.config.rootpath)})"
 
     def _show_output(self, text: str) -> None:
         if text.strip():

@@ -443,3 +443,9 @@ def test_jax_compiles_once_per_network_shape_not_once_per_item(pytester):
     result.assert_outcomes(passed=13)
     # 10 jax items on 5 cases, but only three network shapes: (1, 2, 3, 1), (3, 2, 3, 1), (4, 3, 5, 1).
     assert jitted._cache_size() - before <= 3
+
+
+def test_a_failure_header_names_the_submission(pytester):
+    _copy(pytester, "wrong/swapped_return.py", "bob/homework.py")
+    result = pytester.runpytest("--gradcheck", "bob", FD, "-k", "three-examples-fd")
+    result.stdout.fnmatch_lines(["_* backprop[[]three-examples-fd[]] (bob/homework.py) _*"])
