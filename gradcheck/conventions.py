@@ -812,7 +812,7 @@ class SelfConsistency(Implementation):
 
         def run(theta):
             net.params = {k: np.array(v, dtype=float) for k, v in theta.items()}
-            result = calls(loss, {"X": X, "y": y, "reg": reg}, f"{self.name}.loss(X, y, reg={reg:g})", kwargs=True)
+            result = calls(loss, {"X": X, "y": y, "reg": reg}, f"{self.name}.loss(X, y, reg={reg:g})")
             if not (isinstance(result, (tuple, list)) and len(result) == 2 and isinstance(result[1], Mapping)):
                 raise StudentError(f"{self.name}.loss", f"{self.name}.loss(X, y, reg) returned a "
                                    f"{type(result).__name__}; expected (loss, grads) with grads a dict")
