@@ -20,6 +20,7 @@ import importlib
 import importlib.util
 import io
 import json
+import os
 import re
 import sys
 import traceback
@@ -228,16 +229,22 @@ def _load_dotted(name: str, where: Path):
             sys.path.remove(str(where))
 
 
+_SKIP_DIRS = {"__pycache__", "site-packages", "node_modules", "venv", "env", "build", "dist"}
+
+
 def _folder_files(folder: Path) -> list[Path]:
-    skip = {"__pycache__", "site-packages", "node_modules"}
+    """Every submission under ``folder``: its ``.py`` files, recursively, less tests, packaging and environments."""
     files = []
-    for path in sorted(folder.rglob("*.py")):
-        rel = path.relative_to(folder).parts
-        if any(p.startswith(".") or p in skip for p in rel[:-1]) or path.name in ("conftest.py", "__init__.py", "setup.py") \
-                or path.name.startswith("test_") or path.name.endswith("_test.py"):
-            continue
-        files.append(path)
-    return files
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS
+                         and not (Path(root, d) / "pyvenv.cfg").exists())
+        for name in sorted(names):
+            if not name.endswith(".py") or name in ("conftest.py", "__init__.py", "setup.py"):
+                continue
+            if name.startswith("test_") or name.endswith("_test.py"):
+                continue
+            files.append(Path(root, name))
+    return sorted(files)
 
 
 def resolve_targets(targets: list[str], invocation_dir: Path, timeout: float | None = None) -> list[Submission]:

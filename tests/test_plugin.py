@@ -296,10 +296,12 @@ def test_a_module_with_nothing_recognised_is_a_usage_error(pytester):
     ])
 
 
-def test_a_file_with_nothing_recognised_in_a_folder_is_skipped_with_the_reason(pytester):
+def test_in_a_folder_helpers_are_skipped_and_tests_and_environments_ignored(pytester):
     _write(pytester, "subs/dnn_utils.py", "def sigmoid(z):\n    return z\n")
     _write(pytester, "subs/test_mine.py", "def test_mine():\n    assert False\n")
     _copy(pytester, "correct/backprop_function.py", "subs/fine.py")
+    _write(pytester, "subs/venv/lib/helper.py", "raise SystemExit('a virtual environment is no submission')\n")
+    (pytester.path / "subs/venv/pyvenv.cfg").write_text("home = /usr/bin\n")
     result = pytester.runpytest("--gradcheck", "subs", FD, "-rs")
     result.assert_outcomes(passed=6, skipped=1)
     result.stdout.fnmatch_lines(["SKIPPED * nothing in dnn_utils.py is recognised*"])
