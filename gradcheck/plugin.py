@@ -192,6 +192,7 @@ def _load_file(path: Path, timeout: float | None = None) -> tuple[types.ModuleTy
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     out = io.StringIO()
+    before = set(sys.modules)
     sys.path.insert(0, str(path.parent))
     try:
         with time_limit(timeout, "import"), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
@@ -205,7 +206,17 @@ def _load_file(path: Path, timeout: float | None = None) -> tuple[types.ModuleTy
     finally:
         with contextlib.suppress(ValueError):
             sys.path.remove(str(path.parent))
+        _forget_siblings(before, path.parent)
     return module, None, out.getvalue()
+
+
+def _forget_siblings(before: set[str], folder: Path) -> None:
+    """Drop helper modules a submission imported from its own folder (``utils``, ``dnn_utils``),
+    so that the next submission's ``import utils`` finds its own, not its neighbour's."""
+    for name in set(sys.modules) - before:
+        file = getattr(sys.modules[name], "__file__", None)
+        if file and not name.startswith("_gradcheck_submission_") and Path(file).resolve().is_relative_to(folder):
+            del sys.modules[name]
 
 
 def _load_dotted(name: str, where: Path):

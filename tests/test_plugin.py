@@ -248,6 +248,28 @@ def test_two_folders_homework_py_do_not_collide(pytester):
                                  "*bob/homework.py::backprop[[]three-examples-fd[]] FAILED*"])
 
 
+def test_two_folders_helper_modules_of_the_same_name_do_not_collide(pytester):
+    for who, factor in (("alice", 1), ("bob", 3)):
+        _write(pytester, f"{who}/utils.py", f"def scale(a):\n    return {factor} * a\n")
+        _write(pytester, f"{who}/homework.py", """
+            import numpy as np
+            from utils import scale
+
+            def sigmoid(z):
+                return 1 / (1 + np.exp(-z))
+
+            def backprop(X, y, W1, W2):
+                a2 = sigmoid(X @ W1)
+                yHat = sigmoid(a2 @ W2)
+                delta3 = -(y - yHat) * yHat * (1 - yHat)
+                delta2 = delta3 @ W2.T * a2 * (1 - a2)
+                return X.T @ delta2, scale(a2.T @ delta3)
+        """)
+    result = pytester.runpytest("--gradcheck", "alice/homework.py", "bob/homework.py", FD, "-k", "three-examples-fd")
+    result.assert_outcomes(passed=1, failed=1, deselected=10)
+    result.stdout.fnmatch_lines(["FAILED bob/homework.py::backprop[[]three-examples-fd[]]*"])
+
+
 def test_a_dotted_module_name_is_a_target(pytester):
     _copy(pytester, "correct/backprop_function.py", "course/hw3.py")
     (pytester.path / "course" / "__init__.py").write_text("")
