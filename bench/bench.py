@@ -1,0 +1,275 @@
+"""Benchmark: full and fast gradient checks against the peers, on one float64 MLP cost.
+
+Usage (torch is a benchmark-only dependency: ``pip install torch==2.13.0``, exact pin)::
+
+    python bench/bench.py            # N ~ 1e2, 1e3, 1e4, 1e5 (several minutes)
+    python bench/bench.py --quick    # N ~ 1e2, 1e3
+    python bench/bench.py --sizes 100,1000 --out bench/results.md
+
+The cost is the notes' network (``welch``): 64 examples, 10 inputs, one output, the
+hidden width chosen so that N = 11 * hidden parameters. Every method checks the same
+function at the same point with the same analytic gradient, and all times come from
+one run on one machine. Each cell is the median of up to ``--repeat`` runs (one run
+for anything slower than ``--max-seconds``); JAX and torch are warmed up first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+M_EXAMPLES, N_IN = 64, 10
+
+
+def network(n_params: int, seed: int = 0):
+    hidden = max(1, round(n_params / (N_IN + 1)))
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0, 1, (M_EXAMPLES, N_IN))
+    y = rng.uniform(0.2, 0.8, (M_EXAMPLES, 1))
+    W1 = rng.normal(0, 1 / np.sqrt(N_IN), (N_IN, hidden))
+    W2 = rng.normal(0, 1 / np.sqrt(hidden), (hidden, 1))
+    return X, y, W1, W2
+
+
+# ---------------------------------------------------------------- the cost in each framework
+
+
+def np_cost(X, y, W1, W2):
+    a2 = 1 / (1 + np.exp(-(X @ W1)))
+    yhat = 1 / (1 + np.exp(-(a2 @ W2)))
+    return 0.5 * np.sum((y - yhat) ** 2)
+
+
+def np_grad(X, y, W1, W2):
+    z2 = X @ W1
+    a2 = 1 / (1 + np.exp(-z2))
+    yhat = 1 / (1 + np.exp(-(a2 @ W2)))
+    d3 = -(y - yhat) * yhat * (1 - yhat)
+    d2 = (d3 @ W2.T) * a2 * (1 - a2)
+    return X.T @ d2, a2.T @ d3
+
+
+# ---------------------------------------------------------------- the methods
+
+
+def plain_loop(X, y, W1, W2, h=1e-6):
+    """Central differences, one element at a time, perturbing in place."""
+    out = []
+    for W in (W1, W2):
+        g = np.empty_like(W)
+        flat, gflat = W.reshape(-1), g.reshape(-1)
+        for i in range(flat.size):
+            old = flat[i]
+            flat[i] = old + h
+            fp = np_cost(X, y, W1, W2)
+            flat[i] = old - h
+            fm = np_cost(X, y, W1, W2)
+            flat[i] = old
+            gflat[i] = (fp - fm) / (2 * h)
+        out.append(g)
+    return out
+
+
+def forward_2n(X, y, W1, W2):
+    """The floor for any black-box central difference: 2N cost evaluations in sequence."""
+    for W in (W1, W2):
+        flat = W.reshape(-1)
+        for i in range(flat.size):
+            old = flat[i]
+            flat[i] = old + 1e-6
+            np_cost(X, y, W1, W2)
+            flat[i] = old - 1e-6
+            np_cost(X, y, W1, W2)
+            flat[i] = old
+
+
+def scipy_check(X, y, W1, W2, direction):
+    from scipy.optimize import check_grad
+
+    s1 = W1.size
+
+    def f(theta):
+        return np_cost(X, y, theta[:s1].reshape(W1.shape), theta[s1:].reshape(W2.shape))
+
+    def g(theta):
+        a, b = np_grad(X, y, theta[:s1].reshape(W1.shape), theta[s1:].reshape(W2.shape))
+        return np.concatenate([a.ravel(), b.ravel()])
+
+    theta = np.concatenate([W1.ravel(), W2.ravel()])
+    return check_grad(f, g, theta, direction=direction, seed=0)
+
+
+def torch_method(fast: bool):
+    import torch
+
+    def run(X, y, W1, W2):
+        Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+        w1 = torch.from_numpy(W1.copy()).requires_grad_()
+        w2 = torch.from_numpy(W2.copy()).requires_grad_()
+
+        def f(a, b):
+            yhat = torch.sigmoid(torch.sigmoid(Xt @ a) @ b)
+            return 0.5 * torch.sum((yt - yhat) ** 2)
+
+        return torch.autograd.gradcheck(f, (w1, w2), fast_mode=fast)
+
+    return run
+
+
+def jax_method():
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+    from jax.test_util import check_grads
+
+    def run(X, y, W1, W2):
+        Xj, yj = jnp.asarray(X), jnp.asarray(y)
+
+        def f(a, b):
+            yhat = jax.nn.sigmoid(jax.nn.sigmoid(Xj @ a) @ b)
+            return 0.5 * jnp.sum((yj - yhat) ** 2)
+
+        check_grads(f, (jnp.asarray(W1), jnp.asarray(W2)), order=1, modes=["rev"])
+
+    return run
+
+
+def ours_function(X, y, W1, W2):
+    """gradcheck.check_function: the black-box full check."""
+    import gradcheck
+
+    def cost(p):
+        return np_cost(X, y, p["W1"], p["W2"])
+
+    def grad(p):
+        a, b = np_grad(X, y, p["W1"], p["W2"])
+        return {"W1": a, "W2": b}
+
+    report = gradcheck.check_function(cost, grad, {"W1": W1, "W2": W2}, oracles=("fd",))
+    assert report.ok, str(report)
+
+
+def ours_model(X, y, W1, W2):
+    """gradcheck.check_gradients on the built-in welch model, finite differences only."""
+    import gradcheck
+
+    case = gradcheck.make_case("welch", {"X": X, "y": y}, {"W1": W1, "W2": W2}, name="bench")
+    a, b = np_grad(X, y, W1, W2)
+    report = gradcheck.check_gradients({"W1": a, "W2": b}, case, oracles=("fd",))
+    assert report.ok, str(report)
+
+
+def methods(include_torch: bool) -> dict[str, Callable]:
+    out: dict[str, Callable] = {
+        "gradcheck check_function (full)": ours_function,
+        "gradcheck built-in model (full)": ours_model,
+        "plain central-difference loop": plain_loop,
+        "2N sequential forward passes": forward_2n,
+        "scipy check_grad (all)": lambda *a: scipy_check(*a, "all"),
+        "scipy check_grad (random)": lambda *a: scipy_check(*a, "random"),
+        "jax check_grads (projection)": jax_method(),
+    }
+    if include_torch:
+        out["torch gradcheck (full)"] = torch_method(False)
+        out["torch gradcheck (fast_mode)"] = torch_method(True)
+    return out
+
+
+# ---------------------------------------------------------------- timing and the table
+
+
+def timed(fn, args, repeat: int, max_seconds: float) -> float:
+    times: list[float] = []
+    while len(times) < repeat:
+        fresh = [a.copy() for a in args]
+        t0 = time.perf_counter()
+        fn(*fresh)
+        times.append(time.perf_counter() - t0)
+        if sum(times) > max_seconds:
+            break
+    return statistics.median(times)
+
+
+def fmt(seconds: float) -> str:
+    if seconds != seconds:
+        return "n/a"
+    if seconds < 1:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds:.3g} s"
+
+
+def machine() -> str:
+    import importlib.metadata as md
+
+    versions = []
+    for pkg in ("numpy", "scipy", "jax", "torch"):
+        try:
+            versions.append(f"{pkg} {md.version(pkg)}")
+        except md.PackageNotFoundError:
+            pass
+    return (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"{', '.join(versions)}; float64; {M_EXAMPLES} examples, {N_IN} inputs, 1 output")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes only (N ~ 1e2, 1e3)")
+    ap.add_argument("--sizes", help="comma-separated parameter counts, e.g. 100,1000,10000")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--max-seconds", type=float, default=5.0, help="stop repeating a cell after this long")
+    ap.add_argument("--skip", default="", help="comma-separated substrings of methods to skip")
+    ap.add_argument("--out", help="also write the markdown table to this file")
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([100, 1000] if args.quick else [100, 1000, 10_000, 100_000])
+    try:
+        import torch  # noqa: F401
+
+        have_torch = True
+    except ImportError:
+        have_torch = False
+        print("torch not installed: its rows are skipped (pip install torch==2.13.0)", file=sys.stderr)
+    table = methods(have_torch)
+    skip = [s for s in args.skip.split(",") if s]
+    table = {k: v for k, v in table.items() if not any(s in k for s in skip)}
+    # Warm up imports and JIT caches so that no cell pays a one-off cost.
+    warm = network(100)
+    for fn in table.values():
+        fn(*[a.copy() for a in warm])
+    results: dict[str, list[float]] = {k: [] for k in table}
+    ns = []
+    for n in sizes:
+        X, y, W1, W2 = network(n)
+        ns.append(W1.size + W2.size)
+        for name, fn in table.items():
+            t = timed(fn, (X, y, W1, W2), args.repeat, args.max_seconds)
+            results[name].append(t)
+            print(f"N = {ns[-1]:>7}  {name:<34} {fmt(t)}", file=sys.stderr, flush=True)
+    ours = "gradcheck check_function (full)"
+    lines = [f"Machine: {machine()}.", "",
+             "| method | " + " | ".join(f"N = {n}" for n in ns) + " |",
+             "|---|" + "---|" * len(ns)]
+    for name, ts in results.items():
+        cells = []
+        for t, base in zip(ts, results.get(ours, ts)):
+            ratio = "" if name == ours or ours not in results else f" ({t / base:.2g}x)"
+            cells.append(fmt(t) + ratio)
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", f"Ratios in parentheses are each method's time over `{ours}` in the same run (above 1: we are faster)."]
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""Wrong backprop code written as students write it, one known mistake each.
+
+Each function takes a Case's arrays and returns gradients by the names students
+use. ``WELCH``, ``WELCH_REG``, ``DEEP`` and ``SCALAR`` map a catalog id to its mutant.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def f(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def fp(z):
+    return np.exp(-z) / (1 + np.exp(-z)) ** 2
+
+
+# ---------------------------------------------------------------- the notes' network
+
+
+def welch_backprop(X, y, W1, W2, *, bug=None, Lambda=None):
+    m = X.shape[0]
+    z2 = X @ W1
+    a2 = f(z2)
+    z3 = a2 @ W2
+    yHat = f(z3)
+    s = 1 / m if Lambda is not None else 1
+    if bug == "sign":
+        delta3 = (y - yHat) * fp(z3) * s
+    elif bug == "no-fprime3":
+        delta3 = -(y - yHat) * s
+    elif bug == "f-not-fprime":
+        delta3 = -(y - yHat) * f(z3) * s
+    elif bug == "fprime-of-a":
+        delta3 = -(y - yHat) * fp(yHat) * s
+    else:
+        delta3 = -(y - yHat) * fp(z3) * s
+    if bug == "reg-no-1/m":
+        delta3 = delta3 * m
+    dJdW2 = a2.T @ delta3
+    if bug == "q11":
+        dJdW2 = a2.T
+    if bug == "delta2-fprime-z3":
+        delta2 = delta3 @ W2.T * fp(z3)
+    elif bug == "delta2-no-fprime":
+        delta2 = delta3 @ W2.T
+    elif bug == "f-not-fprime":
+        delta2 = delta3 @ W2.T * f(z2)
+    elif bug == "fprime-of-a":
+        delta2 = delta3 @ W2.T * fp(a2)
+    else:
+        delta2 = np.dot(delta3, W2.T) * a2 * (1 - a2)
+    dJdW1 = X.T @ delta2
+    if bug == "divided-by-m":
+        dJdW1, dJdW2 = dJdW1 / m, dJdW2 / m
+    if bug == "transposed":
+        dJdW1 = delta2.T @ X
+    if Lambda is not None and bug != "reg-missing":
+        lam = 2 * Lambda if bug == "reg-doubled" else Lambda
+        dJdW1, dJdW2 = dJdW1 + lam * W1, dJdW2 + lam * W2
+    if bug == "swapped":
+        return {"dJdW1": dJdW2, "dJdW2": dJdW1}
+    return {"dJdW1": dJdW1, "dJdW2": dJdW2}
+
+
+WELCH = {
+    "welch/dJdW2-without-delta3": "q11",
+    "welch/delta3-without-fprime": "no-fprime3",
+    "welch/f-instead-of-fprime": "f-not-fprime",
+    "welch/fprime-of-activation": "fprime-of-a",
+    "welch/delta2-fprime-of-z3": "delta2-fprime-z3",
+    "welch/delta2-without-fprime": "delta2-no-fprime",
+    "welch/divided-by-m": "divided-by-m",
+    "sign-flipped": "sign",
+    "transposed": "transposed",
+    "swapped": "swapped",
+}
+WELCH_REG = {
+    "welch/reg-missing-1/m": "reg-no-1/m",
+    "welch/reg-term-missing": "reg-missing",
+    "welch/reg-term-doubled": "reg-doubled",
+}
+
+
+# ---------------------------------------------------------------- the course's L-layer network
+
+
+def deep_backprop(X, Y, params, *, bug=None):
+    L = len(params) // 2
+    m = X.shape[1]
+    caches, A = [], X
+    for l in range(1, L + 1):
+        W, b = params["W" + str(l)], params["b" + str(l)]
+        Z = np.dot(W, A) + b
+        caches.append((A, W, b, Z))
+        A = 1 / (1 + np.exp(-Z)) if l == L else np.maximum(0, Z)
+    AL = A
+    Y = Y.reshape(AL.shape)
+    grads = {}
+    if bug == "dAL-denominator":
+        dA = -(np.divide(Y, AL) - np.divide(1 - Y, AL))
+    else:
+        dA = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
+    for l in reversed(range(1, L + 1)):
+        A_prev, W, b, Z = caches[l - 1]
+        if l == L:
+            s = 1 / (1 + np.exp(-Z))
+            dZ = 1 / (1 + np.exp(-dA)) if bug == "dZ-g-of-dA" else dA * s * (1 - s)
+        else:
+            if bug == "dZ-g-of-dA":
+                dZ = np.maximum(0, dA)
+            elif bug == "relu-mask-only":
+                dZ = np.array(Z > 0, dtype=float)
+            else:
+                dZ = np.array(dA, copy=True)
+                dZ[Z <= 0] = 0
+        dW = 1.0 / m * np.dot(dZ, A_prev.T)
+        db = 1.0 / m * np.sum(dZ, axis=1, keepdims=True)
+        if bug == "dW-uses-dA":
+            dW = 1.0 / m * np.dot(dZ, dA.T)
+        if bug == "dW-no-1/m":
+            dW = np.dot(dZ, A_prev.T)
+        if bug == "db-no-1/m":
+            db = np.sum(dZ, axis=1, keepdims=True)
+        if bug == "db-axis":
+            db = 1.0 / m * np.sum(dZ, axis=0, keepdims=True)
+        if bug == "planted" and l == 2:
+            dW = dW * 2
+        if bug == "planted" and l == 1:
+            db = 4.0 / m * np.sum(dZ, axis=1, keepdims=True)
+        dA = np.dot(W.T, dZ) / m if bug == "dA-prev-1/m" else np.dot(W.T, dZ)
+        grads["dW" + str(l)], grads["db" + str(l)] = dW, db
+    return grads
+
+
+DEEP = {
+    "deep/dAL-denominator": "dAL-denominator",
+    "deep/dZ-activation-of-dA": "dZ-g-of-dA",
+    "deep/dW-uses-dA": "dW-uses-dA",
+    "deep/dA-prev-extra-1/m": "dA-prev-1/m",
+    "deep/dW-missing-1/m": "dW-no-1/m",
+    "deep/db-missing-1/m": "db-no-1/m",
+    "deep/db-wrong-axis": "db-axis",
+    "deep/relu-backward-mask-only": "relu-mask-only",
+}
+
+
+# ---------------------------------------------------------------- scalar chains and the scalar net
+
+
+def chain_grad(a0, target, w, *, bug=None):
+    a1 = a0 * w
+    if bug == "output":
+        return {"dw": a1 * 2 * (a1 - target)}
+    if bug == "no-2":
+        return {"dw": a0 * (a1 - target)}
+    return {"dw": a0 * 2 * (a1 - target)}
+
+
+def scalar_net_grad(x, d, w1, w2, *, bug=None):
+    y = f(w1 * x)
+    z = f(w2 * y)
+    dEdz = (d - z) if bug == "d-z" else (z - d)
+    return {"dw2": dEdz * z * (1 - z) * y, "dw1": dEdz * z * (1 - z) * w2 * y * (1 - y) * x}
