@@ -75,6 +75,15 @@ def test_a_wrong_example_fails_with_the_report_naming_the_wrong_gradient(pyteste
     result.stdout.fnmatch_lines([f"*{wrong}*", f"FAILED {example}::{implementation}[[]*-fd[]]*"])
 
 
+def test_a_failure_names_the_likely_mistake_from_the_catalog(pytester):
+    _copy(pytester, "wrong/delta2_uses_z3.py", "homework.py")
+    result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "three-examples-asymmetric",
+                                "--gradcheck-report", "grades.json")
+    result.stdout.fnmatch_lines(["likely mistake: delta2 uses f'(z3) instead of f'(z2). Fix: *(notes Q17)*"])
+    item = json.loads((pytester.path / "grades.json").read_text())["submissions"][0]["items"][0]
+    assert item["diagnosis"]["message"].startswith("delta2 uses f'(z3) instead of f'(z2)")
+
+
 def test_the_planted_bugs_of_the_course_are_both_reported(pytester):
     _copy(pytester, "wrong/planted_bugs.py")
     result = pytester.runpytest("--gradcheck", "planted_bugs.py", FD, "-k", "coursera-l3")
