@@ -337,6 +337,7 @@ _SPELLINGS = {
     "getParams": ("getParams", "get_params"),
     "setParams": ("setParams", "set_params"),
     "computeGradients": ("computeGradients", "compute_gradients"),
+    "sigmoidPrime": ("sigmoidPrime", "sigmoid_prime"),
     "yHat": ("yHat", "y_hat", "yhat"),
     "inputLayerSize": ("inputLayerSize", "input_layer_size"),
     "hiddenLayerSize": ("hiddenLayerSize", "hidden_layer_size"),
@@ -420,6 +421,7 @@ class NotesClass(Implementation):
                 want = case.expected["cost"]
                 if not _close(got, want):
                     problems.append(f"{what} is {got!r} but J = {want!r} on this case ({_cost_formula(self.model)}).")
+            problems += _notes_activation_problems(self, net, case, calls)
             name = _spelled(net, "getParams")
             if name:
                 what = f"{self.name}.{name}()"
@@ -459,6 +461,36 @@ class NotesClass(Implementation):
 
 def _brief(a: np.ndarray) -> str:
     return np.array2string(np.asarray(a), precision=4, separator=", ", threshold=12).replace("\n", "")
+
+
+def _notes_activation_problems(self, net, case: Case, calls: _Calls) -> list[str]:
+    """``forward``, ``sigmoid`` and ``sigmoidPrime`` on their own, when the class has them."""
+    from .models import sigmoid, sigmoid_prime
+
+    problems = []
+    z = np.linspace(-4.0, 4.0, 9).reshape(3, 3)
+    for role, ref in (("sigmoid", sigmoid), ("sigmoidPrime", sigmoid_prime)):
+        name = _spelled(net, role)
+        if name is None or not callable(getattr(net, name)):
+            continue
+        what = f"{self.name}.{name}(z)"
+        got = _as_array(calls(getattr(net, name), {"z": z}, what), what)
+        if got.shape != z.shape or not _close(got, ref(z)):
+            label = "f(z)" if role == "sigmoid" else "f'(z)"
+            at = ""
+            if got.shape == z.shape:
+                i = np.unravel_index(int(np.argmax(np.abs(got - ref(z)))), z.shape)
+                at = f": at z = {z[i]:g} yours is {got[i]:.8g}, {label} = {ref(z)[i]:.8g}"
+            formula = "1/(1 + e^(-z))" if role == "sigmoid" else "e^(-z)/(1 + e^(-z))^2, i.e. f(z)(1 - f(z))"
+            problems.append(f"{what} is wrong{at}; it must be {formula}.")
+    if callable(getattr(net, "forward", None)):
+        what = f"{self.name}.forward(X)"
+        got = _as_array(calls(net.forward, {"X": case.inputs["X"]}, what), what)
+        want = case.expected["intermediates"]["yHat"]
+        if got.shape != want.shape or not _close(got, want):
+            problems.append(f"{what} must return yHat = f(f(X·W1)·W2), shape {want.shape}; got shape {got.shape}"
+                            + ("" if got.shape != want.shape else " with other values") + ".")
+    return problems
 
 
 def _cost_formula(model: str) -> str:

@@ -482,3 +482,15 @@ def test_a_failure_header_names_the_submission(pytester):
     _copy(pytester, "wrong/swapped_return.py", "bob/homework.py")
     result = pytester.runpytest("--gradcheck", "bob", FD, "-k", "three-examples-fd")
     result.stdout.fnmatch_lines(["_* backprop[[]three-examples-fd[]] (bob/homework.py) _*"])
+
+
+def test_a_wrong_sigmoid_prime_is_named_by_the_interface_item(pytester):
+    source = (EXAMPLES / "correct/neural_network.py").read_text().replace(
+        "return np.exp(-z) / ((1 + np.exp(-z)) ** 2)", "return self.sigmoid(z) * (1 - z)")
+    (pytester.path / "homework.py").write_text(source)
+    result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "interface")
+    result.assert_outcomes(failed=1, deselected=6)
+    result.stdout.fnmatch_lines([
+        "single-example: Neural_Network.sigmoidPrime(z) is wrong: at z = * yours is *, f'(z) = *; "
+        "it must be e^(-z)/(1 + e^(-z))^2, i.e. f(z)(1 - f(z)).",
+    ])
