@@ -19,15 +19,47 @@ from .models import Model
 __all__ = ["cost_gradient", "model_gradients"]
 
 
+def _relu(prime_at_zero: int) -> Callable:
+    """relu with a stated derivative at 0 (``jnp.maximum`` would split it, giving 0.5)."""
+
+    @jax.custom_jvp
+    def relu(z):
+        return jnp.maximum(z, 0.0)
+
+    @relu.defjvp
+    def _jvp(primals, tangents):
+        (z,), (t,) = primals, tangents
+        slope = (z >= 0) if prime_at_zero else (z > 0)
+        return relu(z), t * slope.astype(t.dtype)
+
+    return relu
+
+
+class _Numpy:
+    """``jax.numpy`` whose ``maximum(z, 0.0)`` is a relu with relu'(0) = 0 or 1, as the models' backward says."""
+
+    def __init__(self, relu_prime_at_zero: int):
+        self._relu = _relu(relu_prime_at_zero)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(jnp, name)
+
+    def maximum(self, a, b):
+        if isinstance(b, float) and b == 0.0:
+            return self._relu(a)
+        return jnp.maximum(a, b)
+
+
 @functools.cache
-def _model_grad(model: Model) -> Callable:
+def _model_grad(model: Model, relu_prime_at_zero: int) -> Callable:
     """The jitted gradient of ``model``'s cost with respect to its parameters and taps.
 
     jit caches one compilation per shape (and per x64 setting), so repeated cases are cheap.
     """
+    xp = _Numpy(relu_prime_at_zero)
 
     def cost(params, taps, inputs):
-        return model.cost(inputs, params, xp=jnp, taps=taps)
+        return model.cost(inputs, params, xp=xp, taps=taps)
 
     return jax.jit(jax.grad(cost, argnums=(0, 1)))
 
@@ -36,13 +68,16 @@ def _float64(arrays: Mapping[str, Any]) -> dict[str, Any]:
     return {k: jnp.asarray(np.asarray(v, dtype=np.float64)) for k, v in arrays.items()}
 
 
-def model_gradients(model: Model, inputs: Mapping[str, Any], params: Mapping[str, Any]) -> tuple[dict, dict]:
+def model_gradients(model: Model, inputs: Mapping[str, Any], params: Mapping[str, Any], *,
+                    relu_prime_at_zero: int = 0) -> tuple[dict, dict]:
     """``jax.grad`` of a built-in model's cost in float64, and of the cost with respect to its taps.
 
     Args:
         model: a built-in reference model.
         inputs: its inputs by name (``X``, ``y``; ``X``, ``Y``; ...).
         params: its parameters by name.
+        relu_prime_at_zero: the derivative taken for relu at exactly 0: 0 (as the models'
+            backward pass) or 1.
 
     Returns:
         ``(grads, intermediate_grads)``: numpy float64 arrays by parameter name, and by tap
@@ -56,7 +91,7 @@ def model_gradients(model: Model, inputs: Mapping[str, Any], params: Mapping[str
     shapes = model.shapes(dims)
     with jax.enable_x64(True):
         taps = {k: jnp.zeros(shapes[k], dtype=jnp.float64) for k in model.tap_names(dims)}
-        g_params, g_taps = _model_grad(model)(_float64(params), taps, _float64(inputs))
+        g_params, g_taps = _model_grad(model, int(bool(relu_prime_at_zero)))(_float64(params), taps, _float64(inputs))
         grads = {k: np.asarray(g_params[k], dtype=np.float64) for k in params}
         scale = model.tap_scale(inputs)
         inter = {k: np.asarray(v, dtype=np.float64) * scale for k, v in g_taps.items()}

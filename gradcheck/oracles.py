@@ -223,15 +223,29 @@ def central_differences(batch_cost, theta: np.ndarray, *, ladder: tuple[float, .
         # The larger of two neighbouring changes: one lucky agreement does not make an estimate.
         err = np.maximum(change[:-1], change[1:]) + noise[:-3]
     err = np.where(np.isfinite(err) & np.isfinite(R[:-2]), err, np.inf)
-    best = np.argmin(err, axis=0) if n else np.zeros(0, dtype=int)
+    split = {k: (v[:1], v[1:1 + levels * n].reshape((levels, n) + v.shape[1:]),
+                 v[1 + levels * n:].reshape((levels, n) + v.shape[1:])) for k, v in watched.items()}
+    best = _best_steps(err, split)
     cols = np.arange(n)
-    seen = {}
-    for name, values in watched.items():
-        vp = values[1:1 + levels * n].reshape((levels, n) + values.shape[1:])[best, cols]
-        vm = values[1 + levels * n:].reshape((levels, n) + values.shape[1:])[best, cols]
-        seen[name] = (values[:1], np.concatenate([vp, vm]))
+    seen = {k: (base, np.concatenate([vp[best, cols], vm[best, cols]])) for k, (base, vp, vm) in split.items()}
     return FiniteDifferences(grad=R[:-2][best, cols], err=err[best, cols], step=h[best, cols], cost=float(J[0]),
                              watched=seen)
+
+
+def _best_steps(err: np.ndarray, split: Mapping[str, tuple]) -> np.ndarray:
+    """Per element, the ladder level with the smallest error estimate among those whose
+    steps cross no relu kink (all levels when every one crosses)."""
+    if not err.shape[1]:
+        return np.zeros(0, dtype=int)
+    crossed = np.zeros((err.shape[0] + 3, err.shape[1]), dtype=bool)
+    for base, vp, vm in split.values():
+        axes = tuple(range(2, vp.ndim))
+        lo, hi = np.minimum(np.minimum(vp, vm), base), np.maximum(np.maximum(vp, vm), base)
+        crossed |= np.any((lo <= 0) & (hi >= 0) & (hi > lo), axis=axes)
+    # The estimate at level k uses the steps of levels k to k + 3.
+    spans = crossed[:-3] | crossed[1:-2] | crossed[2:-1] | crossed[3:]
+    avoiding = np.where(spans, np.inf, err)
+    return np.where(np.isfinite(avoiding).any(axis=0), np.argmin(avoiding, axis=0), np.argmin(err, axis=0))
 
 
 # Kinks -------------------------------------------------------------------------------------
@@ -301,7 +315,7 @@ class ScipyCheck:
         norm: what ``check_grad`` returns: ‖user − approx_fprime‖₂.
         difference: the course's ‖g − ĝ‖ / (‖g‖ + ‖ĝ‖), g the user's gradient, ĝ scipy's.
         threshold: the largest difference forward differences' own error allows:
-            safety·‖err‖ / (‖g‖ + ‖ĝ‖).
+            safety·‖err‖ / (2‖ĝ‖) (for a right gradient ‖g‖ ≈ ‖ĝ‖).
     """
 
     grad: np.ndarray
@@ -340,7 +354,7 @@ def scipy_check(cost: Callable[[np.ndarray], float], theta: np.ndarray, user: np
     d1 = np.atleast_1d(approx_fprime(theta, cost, h))
     d2 = np.atleast_1d(approx_fprime(theta, cost, 2 * h))
     err = np.abs(d2 - d1) + math.sqrt(2.0) * sigma / h
-    denominator = np.linalg.norm(user) + np.linalg.norm(d1)
+    denominator = 2.0 * np.linalg.norm(d1)
     threshold = float(safety * np.linalg.norm(err) / denominator) if denominator else 0.0
     return ScipyCheck(grad=d1, err=err, norm=norm, difference=course_difference(user, d1), threshold=threshold,
                       step=h)

@@ -57,17 +57,34 @@ def _relu_prime_at_zero_is_one(case):
     return grads
 
 
-def test_relu_prime_at_an_exact_zero_may_be_taken_as_zero_or_one():
+def _exactly_at_zero():
+    """coursera-l3 with Z1[1, 2] = W1[1, 0]·1 + b1[1] = 0 exactly (X[:, 2] = e_0, b1[1] = −W1[1, 0])."""
     case = gradcheck.load_case("coursera-l3")
     inputs, params = case.inputs, case.params
-    inputs["X"][:, 2] = 0.0
-    params["b1"][1, 0] = 0.0  # Z1[1, 2] = W1[1] @ 0 + 0, exactly
+    inputs["X"][:, 2] = [1.0, 0.0, 0.0, 0.0]
+    params["b1"][1, 0] = -params["W1"][1, 0]
     at_zero = gradcheck.make_case("deep", inputs, params, name="at-zero")
     assert at_zero.model.forward(at_zero.inputs, at_zero.params)["Z1"][1, 2] == 0.0
-    for grads in (at_zero.expected["grads"], _relu_prime_at_zero_is_one(at_zero)):
+    return at_zero
+
+
+def test_relu_prime_at_an_exact_zero_may_be_taken_as_zero_or_one():
+    at_zero = _exactly_at_zero()
+    zero, one = at_zero.expected["grads"], _relu_prime_at_zero_is_one(at_zero)
+    assert abs(zero["b1"][1, 0] - one["b1"][1, 0]) > 1e-3  # the conventions differ here
+    for grads in (zero, one):
         report = gradcheck.check_gradients(grads, at_zero)
         assert report.ok, str(report)
-        assert any("kink at Z1[1, 2] (exactly at 0" in note for note in report.notes)
+        assert any("kink at Z1[1, 2] (exactly at 0: relu'(0) = 0 and = 1 are both accepted)" in note
+                   for note in report.notes), report.notes
+
+
+def test_an_element_at_an_exact_kink_is_still_judged_by_jax():
+    at_zero = _exactly_at_zero()
+    grads = _relu_prime_at_zero_is_one(at_zero)
+    grads["b1"][1, 0] *= 1.001
+    assert gradcheck.check_gradients(grads, at_zero).wrong == ["b1"]
+    assert gradcheck.check_gradients(grads, at_zero, oracles="fd").ok  # differences cannot see it
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -247,3 +264,48 @@ def test_students_float64_formulas_pass_the_strictest_oracle_on_100_networks(mod
         case = gradcheck.make_case(model, inputs, params)
         report = gradcheck.check_gradients(backward32(case, np.float64), case, oracles="jax")
         assert report.ok, str(report)
+
+
+def test_oracles_that_disagree_are_an_oracle_problem_never_the_users_error():
+    import jax.numpy as jnp
+
+    report = gradcheck.check_function(lambda p: jnp.sum(jnp.abs(p["w"])), lambda p: {"w": np.sign(p["w"])},
+                                      {"w": np.array([0.0, 1.0])})
+    assert not report.ok and report.wrong == []
+    text = str(report)
+    assert text.startswith("gradcheck: NOT JUDGED on check_function: the oracles (central difference, scipy, jax) "
+                           "disagree with each other")
+    assert "oracle problem: central difference and jax disagree on w[0]: 0 ±" in text
+    assert report.params["w"].status == "not judged"
+
+
+def test_the_json_report_is_strict_json_with_the_text():
+    case = gradcheck.load_case("coursera-l3")
+    grads = _course_grads(case)
+    grads["db1"][0, 0] = np.nan
+    data = gradcheck.check_gradients(grads, case, oracles=("fd", "jax")).to_dict()
+    text = json.dumps(data, allow_nan=False)
+    assert json.loads(text)["wrong"] == ["b1"]
+    assert data["params"]["b1"]["status"] == "WRONG" and data["diagnosis"] is None
+    assert data["text"].startswith("gradcheck: 1 of 6 gradients WRONG (db1)")
+    assert set(data["oracles"]) == {"fd", "jax"}
+
+
+def test_a_case_that_is_not_a_case_is_a_usage_error():
+    with pytest.raises(TypeError, match=r"case must be a gradcheck\.Case, got str; use gradcheck\.load_case"):
+        gradcheck.check_gradients({}, "three-examples")
+
+
+def test_check_function_judges_a_float32_gradient_with_a_float32_tolerance():
+    params = {"w": np.array([0.3, -1.2, 2.0])}
+
+    def cost(p):
+        return float(np.sum((3.0 * p["w"] - 1.0) ** 2))
+
+    def grad32(p):
+        w = np.asarray(p["w"], dtype=np.float32)
+        return {"w": np.float32(6) * (np.float32(3) * w - np.float32(1))}
+
+    report = gradcheck.check_function(cost, grad32, params, oracles=("fd", "scipy"))
+    assert report.ok, str(report)
+    assert "w is float32: judged with a float32 tolerance" in str(report)
