@@ -16,6 +16,7 @@ from .compare import (
     check_gradients,
     numerical_gradient,
 )
+from .conventions import implements
 from .models import Model, get_model, model_names
 from .shapes import ShapeMismatch, assert_shapes
 
@@ -33,6 +34,7 @@ __all__ = [
     "check_function",
     "check_gradients",
     "get_model",
+    "implements",
     "load_case",
     "make_case",
     "model_names",

@@ -1,14 +1,44 @@
-"""The pytest plugin: the worked examples as fixtures for any project that installs the package.
+"""The pytest plugin: the worked examples as fixtures, and ``pytest --gradcheck TARGET``.
 
 Registered through the ``pytest11`` entry point, so no conftest is needed. Importing
-this module must stay cheap: numpy only; never jax or scipy.
+this module must stay cheap: numpy only; never jax or scipy (the comparison module
+imports them when an oracle first runs).
+
+Without ``--gradcheck`` the plugin only provides the case fixtures and stays silent.
+With it, every submission in the targets is imported under a unique module name,
+its implementations are recognised (:mod:`gradcheck.conventions`), and one item is
+made per implementation x case x oracle, plus ``[shapes]`` (and ``[interface]``
+where the code has a cost or the notes' helper methods).
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import hashlib
+import importlib
+import importlib.util
+import io
+import json
+import os
+import re
+import sys
+import traceback
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from .cases import Case, case_names, load_case
+from .conventions import CONVENTIONS, Implementation, Outcome, StudentError, StudentTimeout, recognise, time_limit
+
+ORACLES = ("fd", "scipy", "jax")
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+# Fixtures ------------------------------------------------------------------------------
 
 
 def _case_fixture(case_name: str):
@@ -28,3 +58,719 @@ for _name in case_names():
 def gradcheck_case(request) -> Case:
     """Each worked example in turn, as a gradcheck.Case."""
     return load_case(request.param)
+
+
+# Options -------------------------------------------------------------------------------
+
+
+def _oracles(value: str) -> tuple[str, ...]:
+    names = tuple(v.strip() for v in value.split(",") if v.strip())
+    unknown = [n for n in names if n not in ORACLES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a comma-separated list of oracles; choose from {','.join(ORACLES)} (e.g. fd,jax)"
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def _tolerance(value: str) -> float | None:
+    if value == "auto":
+        return None
+    try:
+        safety = float(value)
+    except ValueError:
+        safety = 0.0
+    if not safety >= 1:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a tolerance: give the factor (at least 1) on each oracle's error estimate "
+            f"that a gradient may differ by, e.g. 10, or 'auto'"
+        )
+    return safety
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if seconds < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds: give e.g. 10, or 0 for no limit")
+    return seconds
+
+
+def _count(minimum: int):
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            n = minimum - 1
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least {minimum}")
+        return n
+
+    return parse
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("gradcheck", "gradcheck: check hand-written backpropagation")
+    group.addoption("--gradcheck", action="extend", nargs="+", metavar="TARGET", dest="gradcheck", default=None,
+                    help="check the gradients in TARGET: a .py file, a folder of them (each a submission), "
+                         "or a dotted module name")
+    group.addoption("--gradcheck-oracles", type=_oracles, default=ORACLES, dest="gradcheck_oracles",
+                    metavar="LIST", help="comma-separated oracles to judge by: fd, scipy, jax (default: all three)")
+    group.addoption("--gradcheck-tolerance", type=_tolerance, default=None, dest="gradcheck_tolerance",
+                    metavar="FACTOR", help="a gradient fails when it differs from an oracle by more than FACTOR "
+                                           "times that oracle's error estimate, plus its own round-off "
+                                           "(default: auto, i.e. 10)")
+    group.addoption("--gradcheck-seed", type=_count(0), default=0, dest="gradcheck_seed", metavar="N",
+                    help="seed for the cases gradcheck draws itself (distinct sizes, self-consistency data)")
+    group.addoption("--gradcheck-timeout", type=_seconds, default=10.0, dest="gradcheck_timeout", metavar="SECONDS",
+                    help="time limit for each call into student code (default 10; 0: none)")
+    group.addoption("--gradcheck-report", dest="gradcheck_report", metavar="FILE", default=None,
+                    help="write a JSON report of every item, per submission, to FILE (for graders)")
+    group.addoption("--gradcheck-examples", type=_count(1), default=25, dest="gradcheck_examples", metavar="N",
+                    help="number of Hypothesis examples per [hypothesis] item (default 25)")
+
+
+def _safety(config: pytest.Config) -> float:
+    from .compare import SAFETY  # numpy only; the oracles import scipy and jax when they first run
+
+    return config.option.gradcheck_tolerance or SAFETY
+
+
+def _settings(config: pytest.Config) -> dict[str, Any]:
+    o = config.option
+    return {"oracles": list(o.gradcheck_oracles), "tolerance": _safety(config),
+            "seed": o.gradcheck_seed, "timeout": o.gradcheck_timeout, "examples": o.gradcheck_examples}
+
+
+def _settings_line(config: pytest.Config) -> str:
+    s = _settings(config)
+    return (f"gradcheck: --gradcheck-oracles={','.join(s['oracles'])} --gradcheck-tolerance={s['tolerance']:g} "
+            f"--gradcheck-seed={s['seed']} --gradcheck-timeout={s['timeout']:g}")
+
+
+def _tolerance_line(config: pytest.Config) -> str:
+    from .compare import ULPS
+
+    return (f"gradcheck: a gradient fails when it is further from an oracle than {_safety(config):g} x that "
+            f"oracle's error estimate + {ULPS['float64']:g} ulps of its size ({ULPS['float32']:g} for float32); "
+            f"drawn cases use seed {config.option.gradcheck_seed}")
+
+
+# Targets -------------------------------------------------------------------------------
+
+
+@dataclass
+class Submission:
+    """One student module: where it is, what loading it gave, and what was recognised in it."""
+
+    path: Path
+    target: str
+    module: types.ModuleType | None = None
+    error: BaseException | None = None
+    output: str = ""
+    implementations: list[Implementation] = field(default_factory=list)
+
+
+def _conventions_text() -> str:
+    return "gradcheck recognises:\n" + "\n".join(f"  - {c}" for c in CONVENTIONS)
+
+
+def _module_name(path: Path) -> str:
+    digest = hashlib.sha1(str(path).encode()).hexdigest()[:10]
+    stem = re.sub(r"\W", "_", path.stem)
+    return f"_gradcheck_submission_{digest}_{stem}"
+
+
+def _load_file(path: Path, timeout: float | None = None) -> tuple[types.ModuleType | None, BaseException | None, str]:
+    """Import ``path`` under a name unique to it, with its folder importable, its output captured, in time."""
+    name = _module_name(path)
+    if name in sys.modules:
+        return sys.modules[name], None, ""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    out = io.StringIO()
+    before = set(sys.modules)
+    sys.path.insert(0, str(path.parent))
+    try:
+        with time_limit(timeout, "import"), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            spec.loader.exec_module(module)
+    except StudentTimeout:
+        del sys.modules[name]
+        return None, TimeoutError(f"importing {path.name} took longer than --gradcheck-timeout={timeout:g} s"), out.getvalue()
+    except (Exception, SystemExit) as exc:
+        del sys.modules[name]
+        return None, exc, out.getvalue()
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.path.remove(str(path.parent))
+        _forget_siblings(before, path.parent)
+    return module, None, out.getvalue()
+
+
+def _forget_siblings(before: set[str], folder: Path) -> None:
+    """Drop helper modules a submission imported from its own folder (``utils``, ``dnn_utils``),
+    so that the next submission's ``import utils`` finds its own, not its neighbour's."""
+    for name in set(sys.modules) - before:
+        file = getattr(sys.modules[name], "__file__", None)
+        if file and not name.startswith("_gradcheck_submission_") and Path(file).resolve().is_relative_to(folder):
+            del sys.modules[name]
+
+
+def _load_dotted(name: str, where: Path):
+    out = io.StringIO()
+    sys.path.insert(0, str(where))
+    try:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None or spec.origin in (None, "built-in", "frozen"):
+            return None
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                module = importlib.import_module(name)
+        except (Exception, SystemExit) as exc:
+            return Path(spec.origin), None, exc, out.getvalue()
+        return Path(module.__file__), module, None, out.getvalue()
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.path.remove(str(where))
+
+
+_SKIP_DIRS = {"__pycache__", "site-packages", "node_modules", "venv", "env", "build", "dist"}
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """Every submission under ``folder``: its ``.py`` files, recursively, less tests, packaging and environments."""
+    files = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS
+                         and not (Path(root, d) / "pyvenv.cfg").exists())
+        for name in sorted(names):
+            if not name.endswith(".py") or name in ("conftest.py", "__init__.py", "setup.py"):
+                continue
+            if name.startswith("test_") or name.endswith("_test.py"):
+                continue
+            files.append(Path(root, name))
+    return sorted(files)
+
+
+def resolve_targets(targets: list[str], invocation_dir: Path, timeout: float | None = None) -> list[Submission]:
+    """Every submission the targets name, loaded and recognised.
+
+    Raises:
+        pytest.UsageError: a target is not found, or nothing in it is recognised.
+    """
+    submissions: dict[Path, Submission] = {}
+    for target in targets:
+        path = (invocation_dir / target).resolve()
+        found: list[Submission] = []
+        if path.is_dir():
+            found = [Submission(p, target) for p in _folder_files(path)]
+            if not found:
+                raise pytest.UsageError(f"--gradcheck {target}: the folder {path} holds no .py files.\n"
+                                        + _conventions_text())
+        elif path.is_file():
+            found = [Submission(path, target)]
+        else:
+            loaded = None
+            if not target.endswith(".py") and re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", target):
+                loaded = _load_dotted(target, invocation_dir)
+            if loaded is None:
+                raise pytest.UsageError(
+                    f"--gradcheck {target}: not found. Tried the path {path} (no such file or folder)"
+                    + (f" and the module name {target!r} (not importable from {invocation_dir} or sys.path)"
+                       if not target.endswith(".py") else "")
+                    + ". Give a .py file, a folder of them, or a dotted module name.\n" + _conventions_text()
+                )
+            file, module, error, output = loaded
+            found = [Submission(file.resolve(), target, module=module, error=error, output=output)]
+        for sub in found:
+            if sub.path in submissions:
+                continue
+            if sub.module is None and sub.error is None:
+                sub.module, sub.error, sub.output = _load_file(sub.path, timeout)
+            if sub.module is not None:
+                sub.implementations = recognise(sub.module)
+            submissions[sub.path] = sub
+        _check_recognised(target, path, found)
+    return list(submissions.values())
+
+
+def _check_recognised(target: str, path: Path, found: list[Submission]) -> None:
+    if any(s.implementations or s.error for s in found):
+        return
+    if len(found) == 1:
+        module = found[0].module
+        names = sorted(n for n, v in vars(module).items()
+                       if not n.startswith("_") and callable(v) and getattr(v, "__module__", None) == module.__name__)
+        looked = f"its classes and functions: {', '.join(names)}" if names else "it defines no classes or functions"
+        raise pytest.UsageError(f"--gradcheck {target}: nothing in {found[0].path.name} is recognised "
+                                f"({looked}).\n" + _conventions_text())
+    raise pytest.UsageError(f"--gradcheck {target}: nothing is recognised in any of the {len(found)} .py files "
+                            f"in {path}.\n" + _conventions_text())
+
+
+# Session ------------------------------------------------------------------------------
+
+
+class _Judge:
+    """Per-session state: the submissions, the outcomes of student code, the grader's report."""
+
+    def __init__(self, config: pytest.Config, submissions: list[Submission]):
+        self.config = config
+        self.submissions = submissions
+        self._outcomes: dict[tuple[int, str], Outcome | StudentError] = {}
+        self.results: list[dict] = []
+
+    @property
+    def timeout(self) -> float:
+        return self.config.option.gradcheck_timeout
+
+    def outcome(self, impl: Implementation, case: Case) -> Outcome:
+        """The implementation's answer on ``case``: student code runs once per session, not once per oracle."""
+        key = (id(impl), case.name)
+        if key not in self._outcomes:
+            try:
+                self._outcomes[key] = impl.run(case, self.timeout)
+            except StudentError as exc:
+                self._outcomes[key] = exc
+        value = self._outcomes[key]
+        if isinstance(value, StudentError):
+            raise value
+        return value
+
+    def options(self) -> dict[str, Any]:
+        return {"safety": _safety(self.config)}
+
+    # pytest hooks (registered on the session's plugin manager)
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list) -> None:
+        for sub in self.submissions:
+            node = SubmissionFile.from_parent(session, path=sub.path, submission=sub)
+            found = list(node.collect())
+            # Tell the terminal (and junitxml) what was collected, as pytest's own collection would.
+            session.ihook.pytest_collectreport(report=pytest.CollectReport(node.nodeid, "passed", None, found))
+            items.extend(found)
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        n_impl = sum(len(s.implementations) for s in self.submissions)
+        return [_settings_line(config), _tolerance_line(config),
+                f"gradcheck: {len(self.submissions)} submission{'s' * (len(self.submissions) != 1)}, "
+                f"{n_impl} implementation{'s' * (n_impl != 1)} recognised"]
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, "gradcheck", None)
+        if data is None or not (report.when == "call" or (report.when == "setup" and not report.passed)):
+            return
+        self.results.append({**data, "nodeid": report.nodeid, "outcome": report.outcome,
+                             "duration": round(report.duration, 4)})
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        path = self.config.option.gradcheck_report
+        if not path or hasattr(self.config, "workerinput"):
+            return
+        Path(self.config.invocation_params.dir, path).write_text(json.dumps(self.grades(), indent=1) + "\n")
+
+    def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
+        path = config.option.gradcheck_report
+        if path and not hasattr(config, "workerinput"):
+            terminalreporter.write_line(f"gradcheck: report written to {path}")
+
+    def grades(self) -> dict:
+        """The grader's JSON: settings, then per submission its items and counts."""
+        rootdir = self.config.rootpath
+        by_file: dict[str, list[dict]] = {}
+        for r in sorted(self.results, key=lambda r: r["nodeid"]):
+            by_file.setdefault(r["submission"], []).append(r)
+        subs = []
+        for sub in self.submissions:
+            name = _display(sub.path, rootdir)
+            items = by_file.get(name, [])
+            subs.append({
+                "path": name,
+                "implementations": [{"name": i.name, "convention": i.convention, "model": i.model or None}
+                                    for i in sub.implementations],
+                "passed": sum(r["outcome"] == "passed" for r in items),
+                "failed": sum(r["outcome"] == "failed" for r in items),
+                "skipped": sum(r["outcome"] == "skipped" for r in items),
+                "items": items,
+            })
+        return {"gradcheck": _version(), "settings": _settings(self.config), "submissions": subs}
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _display(path: Path, rootdir: Path) -> str:
+    try:
+        return path.relative_to(rootdir).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    targets = config.getoption("gradcheck", None)
+    if not targets:
+        return
+    submissions = resolve_targets(targets, Path(config.invocation_params.dir), config.option.gradcheck_timeout)
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args = []  # with --gradcheck and no paths given, collect only the submissions
+    config.pluginmanager.register(_Judge(config, submissions), "gradcheck-judge")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    data = getattr(item, "gradcheck_result", None)
+    if isinstance(item, GradcheckItem) and call.when != "teardown":
+        report.gradcheck = {**item.describe(), **(data or {})}
+        if call.excinfo is not None and call.when == "call":
+            report.gradcheck.setdefault("message", _short(call.excinfo.value))
+    return report
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc).strip()
+
+
+# Collection ----------------------------------------------------------------------------
+
+
+class SubmissionFile(pytest.File):
+    """A student's module; its items are made from what :func:`recognise` found."""
+
+    def __init__(self, *, submission: Submission, **kwargs):
+        super().__init__(**kwargs)
+        self.submission = submission
+
+    def collect(self):
+        sub = self.submission
+        judge: _Judge = self.config.pluginmanager.get_plugin("gradcheck-judge")
+        if sub.error is not None:
+            yield ImportItem.from_parent(self, name="import", error=sub.error, output=sub.output)
+            return
+        if not sub.implementations:
+            yield NothingItem.from_parent(self, name="nothing-recognised")
+            return
+        oracles = self.config.option.gradcheck_oracles
+        seed = self.config.option.gradcheck_seed
+        for impl in sub.implementations:
+            if impl.kind == "self":
+                for reg in impl.regs:
+                    for oracle in [o for o in oracles if o != "jax"] or ["fd"]:
+                        yield SelfItem.from_parent(self, name=f"{impl.name}[reg-{reg:g}-{oracle}]", impl=impl,
+                                                   reg=reg, oracle=oracle, judge=judge)
+                continue
+            cases = impl.cases(seed)
+            if impl.kind == "block":
+                for case in cases:
+                    yield BlockItem.from_parent(self, name=f"{impl.name}[{case.name}]", impl=impl, case=case,
+                                                judge=judge)
+                continue
+            for case in cases:
+                for oracle in oracles:
+                    yield CaseItem.from_parent(self, name=f"{impl.name}[{case.name}-{oracle}]", impl=impl, case=case,
+                                               oracle=oracle, judge=judge)
+            yield ShapesItem.from_parent(self, name=f"{impl.name}[shapes]", impl=impl, cases=cases, judge=judge)
+            if impl.has_interface:
+                yield InterfaceItem.from_parent(self, name=f"{impl.name}[interface]", impl=impl, cases=cases,
+                                                judge=judge)
+
+
+class Verdict(AssertionError):
+    """A gradcheck item's failure; its text is the whole report for that item."""
+
+
+class GradcheckItem(pytest.Item):
+    """Base of every item the plugin makes; failures print reports, student errors their own traceback."""
+
+    impl: Implementation | None = None
+    case: Case | None = None
+    oracle: str | None = None
+    check = ""
+
+    def __init__(self, *, judge: _Judge | None = None, impl: Implementation | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.judge = judge
+        self.impl = impl
+        self.gradcheck_result: dict[str, Any] = {}
+
+    def describe(self) -> dict[str, Any]:
+        impl = self.impl
+        return {
+            "submission": _display(self.path, self.config.rootpath),
+            "implementation": impl.name if impl else None,
+            "convention": impl.convention if impl else None,
+            "model": (impl.model or None) if impl else None,
+            "case": self.case.name if self.case is not None else None,
+            "oracle": self.oracle,
+            "check": self.check,
+        }
+
+    def reportinfo(self):
+        # The failure header names the file too, so that a folder's reports tell alice's from bob's.
+        # (A domain that ends the node id would have its dots turned into "::" by the terminal.)
+        return self.path, None, f"{self.name} ({_display(self.path, self.config.rootpath)})"
+
+    def _show_output(self, text: str) -> None:
+        if text.strip():
+            self.add_report_section("call", "student output", text)
+
+    def repr_failure(self, excinfo, style=None):
+        exc = excinfo.value
+        if isinstance(exc, StudentError):
+            self._show_output(exc.output)
+            return _student_traceback(exc, self.case)
+        if isinstance(exc, Verdict):
+            return str(exc)
+        return super().repr_failure(excinfo, style=style)
+
+
+def _harness_frame(filename: str) -> bool:
+    return filename.startswith(_PACKAGE_DIR) or filename.startswith("<frozen") or "importlib" in filename
+
+
+def _student_frames(exc: BaseException) -> list[traceback.FrameSummary]:
+    frames = traceback.extract_tb(exc.__traceback__)
+    return [f for f in frames if not _harness_frame(f.filename)]
+
+
+def _student_traceback(err: StudentError, case: Case | None) -> str:
+    where = f" on case {case.name}" if case is not None else ""
+    cause = err.__cause__
+    if cause is None:
+        return f"{err}{where}."
+    lines = [f"{err.what} raised {type(cause).__name__}{where}; your traceback (gradcheck's frames hidden):", ""]
+    frames = _student_frames(cause)
+    if frames:
+        lines.append("Traceback (most recent call last):")
+        lines.extend(s.rstrip("\n") for s in traceback.format_list(frames))
+    lines.extend(s.rstrip("\n") for s in traceback.format_exception_only(type(cause), cause))
+    return "\n".join(lines)
+
+
+def _judge_report(report: Any, outcome: Outcome) -> tuple[bool, str]:
+    text = str(report)
+    extra = [f"problem: {p}" for p in outcome.problems] + [f"note: {n}" for n in outcome.notes]
+    return bool(report.ok) and not outcome.problems, "\n".join([text, *extra]) if extra else text
+
+
+def _report_dict(report: Any) -> dict:
+    try:
+        return report.to_dict()
+    except Exception:  # a report that cannot describe itself must not lose the verdict
+        return {"text": str(report)}
+
+
+class CaseItem(GradcheckItem):
+    """One implementation on one case, judged by one oracle."""
+
+    check = "gradients"
+
+    def __init__(self, *, case: Case, oracle: str, **kwargs):
+        super().__init__(**kwargs)
+        self.case = case
+        self.oracle = oracle
+
+    def runtest(self) -> None:
+        from .compare import check_gradients
+
+        outcome = self.judge.outcome(self.impl, self.case)
+        try:
+            report = check_gradients(outcome.grads, self.case, oracles=(self.oracle,),
+                                     intermediates=outcome.intermediates or None, **self.judge.options())
+        except Exception as exc:
+            problems = _grad_shape_problems(outcome, self.case)
+            if not problems and not isinstance(exc, (ValueError, TypeError)):
+                raise
+            self._show_output(outcome.output)
+            message = "\n".join(problems) or str(exc)
+            self.gradcheck_result = {"wrong": None, "message": message}
+            raise Verdict(f"{self.impl.name} on case {self.case.name} cannot be judged by the {self.oracle} oracle:\n"
+                          f"{message}") from None
+        diagnosis = _diagnose(report, outcome, self.case)
+        ok, text = _judge_report(report, outcome)
+        self.gradcheck_result = {"wrong": list(report.wrong), "problems": outcome.problems,
+                                 "diagnosis": diagnosis, "report": _report_dict(report)}
+        if not ok:
+            self._show_output(outcome.output)
+            raise Verdict(text)
+
+
+def _diagnose(report: Any, outcome: Outcome, case: Case) -> dict | None:
+    """Name the likely mistake in the report (the catalog's, else the first wrong step), unless it already does."""
+    if report.ok or getattr(report, "diagnosis", None) is not None:
+        return None
+    from .mistakes import diagnose, localise
+
+    try:
+        found = diagnose(outcome.grads, case, wrong=list(report.wrong) or None, labels=outcome.names)
+        if found is None:
+            return None
+        message = found.message
+        if found.id == "unknown" and outcome.intermediates:
+            message = localise(outcome.grads, case, intermediates=outcome.intermediates, labels=outcome.names) or message
+    except Exception:  # the verdict stands without a diagnosis
+        return None
+    report.diagnosis = message
+    return {"id": found.id, "message": message}
+
+
+def _grad_shape_problems(outcome: Outcome, case: Case) -> list[str]:
+    from .shapes import shape_problems
+
+    try:
+        return shape_problems(outcome.grads, case)
+    except ValueError:
+        return []
+
+
+class ShapesItem(GradcheckItem):
+    """Every gradient and exposed intermediate has its table shape, on every case."""
+
+    check = "shapes"
+
+    def __init__(self, *, cases: list[Case], **kwargs):
+        super().__init__(**kwargs)
+        self.cases = cases
+
+    def runtest(self) -> None:
+        from .shapes import shape_problems
+
+        problems: list[str] = []
+        for case in self.cases:
+            self.case = case
+            outcome = self.judge.outcome(self.impl, case)
+            table = case.shape_table
+            named = {k: v for k, v in {**outcome.grads, **outcome.intermediates}.items()}
+            named = {k: v for k, v in named.items()
+                     if k in table or any(k == f"{p}{n}" for p in ("dJd", "dEd", "dCd", "d") for n in case.param_names)}
+            found = [f"{case.name}: {p}" for p in shape_problems(named, case)]
+            problems += [p for p in found if p not in problems]
+        self.case = None
+        self.gradcheck_result = {"problems": problems}
+        if problems:
+            raise Verdict("\n".join(problems))
+
+
+class InterfaceItem(GradcheckItem):
+    """The code's own cost and helper methods (getParams, setParams, computeGradients) agree."""
+
+    check = "interface"
+
+    def __init__(self, *, cases: list[Case], **kwargs):
+        super().__init__(**kwargs)
+        self.cases = cases
+
+    def runtest(self) -> None:
+        problems: list[str] = []
+        output = ""
+        failing = []
+        for case in self.cases:
+            self.case = case
+            found, out = self.impl.interface(case, self.judge.timeout)
+            output += out
+            if found:
+                failing.append(case.name)
+                if len(failing) == 1:  # the first case that shows a problem says enough
+                    problems += [f"{case.name}: {p}" for p in found]
+        self.case = None
+        if len(failing) > 1:
+            problems.append(f"(also wrong on {', '.join(failing[1:])})")
+        self.gradcheck_result = {"problems": problems}
+        if problems:
+            self._show_output(output)
+            raise Verdict("\n".join(problems))
+
+
+class BlockItem(GradcheckItem):
+    """A building block of the course's network, on every layer of one case."""
+
+    check = "block"
+
+    def __init__(self, *, case: Case, **kwargs):
+        super().__init__(**kwargs)
+        self.case = case
+
+    def runtest(self) -> None:
+        problems, output = self.impl.check(self.case, self.judge.timeout)
+        self.gradcheck_result = {"problems": problems}
+        if problems:
+            self._show_output(output)
+            raise Verdict("\n".join(problems) + "\n(compared with the reference backward pass of the course's network)")
+
+
+class SelfItem(GradcheckItem):
+    """A model-free implementation checked against its own cost, by one oracle."""
+
+    check = "self-consistency"
+
+    def __init__(self, *, reg: float, oracle: str, **kwargs):
+        super().__init__(**kwargs)
+        self.reg = reg
+        self.oracle = oracle
+
+    def describe(self):
+        return {**super().describe(), "reg": self.reg}
+
+    def runtest(self) -> None:
+        from .compare import check_function
+
+        cost, grad, params, calls = self.impl.problem(self.reg, self.config.option.gradcheck_seed, self.judge.timeout)
+        try:
+            report = check_function(cost, grad, params, oracles=(self.oracle,), **self.judge.options())
+        except StudentError as exc:
+            exc.output = calls.output.getvalue()
+            raise
+        outcome = Outcome(problems=calls.problems, output=calls.output.getvalue())
+        ok, text = _judge_report(report, outcome)
+        self.gradcheck_result = {"wrong": list(report.wrong), "problems": outcome.problems,
+                                 "report": _report_dict(report)}
+        if not ok:
+            self._show_output(outcome.output)
+            raise Verdict(f"{self.impl.name}.loss(X, y, reg={self.reg:g}) against its own loss, on drawn data:\n{text}")
+
+
+class ImportItem(GradcheckItem):
+    """A submission that cannot be imported fails here, and only here."""
+
+    check = "import"
+
+    def __init__(self, *, error: BaseException, output: str, **kwargs):
+        super().__init__(**kwargs)
+        self.error = error
+        self.output = output
+
+    def runtest(self) -> None:
+        self.gradcheck_result = {"message": f"{type(self.error).__name__}: {self.error}"}
+        self._show_output(self.output)
+        raise Verdict(_import_failure(self.path, self.error))
+
+
+def _import_failure(path: Path, exc: BaseException) -> str:
+    lines = [f"{path.name} cannot be imported, so none of its gradients can be checked:", ""]
+    frames = _student_frames(exc)
+    if frames:
+        lines.append("Traceback (most recent call last):")
+        lines.extend(s.rstrip("\n") for s in traceback.format_list(frames))
+    lines.extend(s.rstrip("\n") for s in traceback.format_exception_only(type(exc), exc))
+    return "\n".join(lines)
+
+
+class NothingItem(GradcheckItem):
+    """A file in a folder of submissions in which nothing is recognised: skipped, with the reason."""
+
+    check = "recognise"
+
+    def runtest(self) -> None:
+        # A helper module beside the submissions (the course's dnn_utils, testCases) is no failure.
+        self.gradcheck_result = {"message": "nothing recognised"}
+        pytest.skip(f"nothing in {self.path.name} is recognised (see --gradcheck in pytest --help for the conventions)")
+
