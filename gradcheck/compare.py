@@ -245,7 +245,8 @@ class Report:
         oracles: oracle name -> :class:`OracleResult`.
         notes: float32 notes, kinks, oracles that could not run.
         oracle_problems: disagreements between oracles; when any, nobody is judged.
-        diagnosis: the likely mistake (filled by the diagnosis, None until then).
+        diagnosis: the likely mistake, a :class:`gradcheck.mistakes.Diagnosis` (``.id``, ``.message``);
+            None when every gradient is right or the oracles disagree.
     """
 
     case: str
@@ -308,7 +309,8 @@ class Report:
                          f"(forward differences allow {_small(scipy.threshold)})"
                          + (f"; {scipy.message}" if scipy.message else ""))
         if self.diagnosis is not None:
-            lines.append(f"likely mistake: {self.diagnosis}")
+            label = "where it goes wrong" if self.diagnosis.id == "unknown" else "likely mistake"
+            lines.append(f"{label}: {self.diagnosis.message}")
         if self.notes:
             lines.append("notes:")
             lines += [f"  - {note}" for note in self.notes]
@@ -322,7 +324,7 @@ class Report:
             "intermediates": {k: r.to_dict() for k, r in self.intermediates.items()},
             "oracles": {k: r.to_dict() for k, r in self.oracles.items()},
             "notes": self.notes, "oracle_problems": self.oracle_problems, "safety": self.safety,
-            "diagnosis": self.diagnosis if self.diagnosis is None else str(self.diagnosis),
+            "diagnosis": None if self.diagnosis is None else self.diagnosis.to_dict(),
             "difference": self.difference, "difference_against": self.difference_against,
             "text": str(self),
         })
@@ -623,7 +625,24 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
         report.oracle_problems += _saturation_hint(model, inputs, params)
     report.intermediates = _judge_intermediates(user_inter, model, inputs, params, inter_refs, table, case,
                                                 safety, ulps, "jax" in refs)
+    if not report.ok and not report.oracle_problems:
+        report.diagnosis = _diagnosis(report, grads, intermediates, case)
     return report
+
+
+def _diagnosis(report: Report, grads, intermediates, case):
+    """The likely mistake: the catalog's entry, a generic finding, or the first wrong step."""
+    from .mistakes import Diagnosis, diagnose, localise
+
+    labels = {k: r.name for k, r in report.params.items()}
+    try:
+        if report.wrong:
+            return diagnose(grads, case, wrong=report.wrong, labels=labels, intermediates=intermediates)
+        where = localise(grads, case, intermediates=intermediates, labels=labels)
+        return Diagnosis("unknown", where, ()) if where else None
+    except Exception as exc:  # a verdict stands without its diagnosis
+        report.notes.append(f"no diagnosis: the diagnosis itself failed ({type(exc).__name__}: {exc})")
+        return None
 
 
 def _saturation_hint(model: Model, inputs, params) -> list[str]:
@@ -679,21 +698,21 @@ def _summaries(oracles: tuple[str, ...], refs, results: dict[str, OracleResult])
 
 
 def _scipy_refs(user, layout, theta, flat_cost, refs, results, safety) -> str:
-    """Run the scipy oracle when every gradient is given with its shape; returns a note otherwise."""
-    shapes_ok = all(k in user and np.size(user[k][1]) == int(np.prod(s, dtype=int)) for k, s in layout)
-    if not shapes_ok:
-        results["scipy"] = OracleResult("scipy", _TITLES["scipy"], available=False,
-                                        message="check_grad needs every gradient, each with its parameter's size")
-        return "scipy oracle not run: check_grad needs every gradient, each with its parameter's size"
-    try:
-        user_flat, _ = flatten({k: np.asarray(user[k][1], dtype=np.float64) for k, _ in layout}, tuple(k for k, _ in layout))
-    except (TypeError, ValueError):
-        results["scipy"] = OracleResult("scipy", _TITLES["scipy"], available=False, message="gradients are not numeric")
-        return "scipy oracle not run: the gradients are not arrays of numbers"
+    """Run the scipy oracle: approx_fprime always, check_grad when every gradient has its size; returns a note."""
+    user_flat = None
+    if all(k in user and np.size(user[k][1]) == int(np.prod(s, dtype=int)) for k, s in layout):
+        try:
+            user_flat, _ = flatten({k: np.asarray(user[k][1], dtype=np.float64) for k, _ in layout},
+                                   tuple(k for k, _ in layout))
+        except (TypeError, ValueError):
+            user_flat = None
     check = scipy_check(flat_cost, theta, user_flat, safety=safety)
     refs["scipy"] = _flat_refs(check.grad, check.err, layout)
     results["scipy"] = OracleResult("scipy", _TITLES["scipy"], norm=check.norm, difference=check.difference,
                                     threshold=check.threshold)
+    if user_flat is None:
+        return ("scipy check_grad not run: it needs every gradient as numbers, each with its parameter's size; "
+                "the per-element view (approx_fprime) judged the rest")
     return ""
 
 

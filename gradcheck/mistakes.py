@@ -310,7 +310,8 @@ def _generic(name: str, label: str, user: np.ndarray | None, ref: np.ndarray, m:
 
 
 def diagnose(grads: Mapping[str, Any], case, *, wrong: list[str] | None = None,
-             labels: Mapping[str, str] | None = None) -> Diagnosis | None:
+             labels: Mapping[str, str] | None = None,
+             intermediates: Mapping[str, Any] | None = None) -> Diagnosis | None:
     """Name the mistake behind wrong gradients, or None if nothing is wrong.
 
     Args:
@@ -319,6 +320,8 @@ def diagnose(grads: Mapping[str, Any], case, *, wrong: list[str] | None = None,
             make catalog entries distinguishable).
         wrong: the parameters already judged wrong (default: those not matching the reference).
         labels: how to call each parameter in messages (the user's own names).
+        intermediates: what the submission exposes (``z2``, ``delta3``, ``dZ2``, ...), used to
+            localise a mistake the catalog does not know.
 
     Returns:
         A :class:`Diagnosis` with a catalog id, a generic id (``scaled``, ``transposed``, ...),
@@ -353,7 +356,8 @@ def diagnose(grads: Mapping[str, Any], case, *, wrong: list[str] | None = None,
         ids = {f[0] for f in findings.values()}
         ident = ids.pop() if len(ids) == 1 else "several"
         return Diagnosis(ident, " ".join(f[1] for f in findings.values()), tuple(wrong))
-    return Diagnosis("unknown", localise(grads, case, labels=labels) or "no known mistake matches.", tuple(wrong))
+    where = localise(grads, case, intermediates=intermediates, labels=labels)
+    return Diagnosis("unknown", where or "no known mistake matches.", tuple(wrong))
 
 
 def _n_examples(ctx: Context) -> int | None:

@@ -347,8 +347,8 @@ class ScipyCheck:
 
     grad: np.ndarray
     err: np.ndarray
-    norm: float
-    difference: float
+    norm: float | None
+    difference: float | None
     threshold: float
     step: np.ndarray | None = None
 
@@ -359,29 +359,34 @@ def course_difference(user: np.ndarray, approx: np.ndarray) -> float:
     return float(np.linalg.norm(user - approx) / denominator) if denominator else 0.0
 
 
-def scipy_check(cost: Callable[[np.ndarray], float], theta: np.ndarray, user: np.ndarray,
+def scipy_check(cost: Callable[[np.ndarray], float], theta: np.ndarray, user: np.ndarray | None,
                 *, safety: float = 10.0) -> ScipyCheck:
     """``scipy.optimize.check_grad`` with the user's gradient, and ``approx_fprime`` per element.
 
     Args:
         cost: flat parameters (n,) -> float.
         theta: where to check, shape (n,).
-        user: the user's flattened gradient at theta (a constant ``grad`` for check_grad).
+        user: the user's flattened gradient at theta (a constant ``grad`` for check_grad), or None
+            when it cannot be flattened to theta's size: then only ``approx_fprime`` runs and
+            ``norm`` and ``difference`` are None.
         safety: the factor on the error estimate in ``threshold``.
     """
     from scipy.optimize import approx_fprime, check_grad
 
     theta = np.asarray(theta, dtype=np.float64)
-    user = np.asarray(user, dtype=np.float64)
     noise_costs = np.array([cost(row) for row in noise_rows(theta)])
     sigma = noise_level(noise_costs)
     relative = max(math.sqrt(sigma / max(abs(float(noise_costs[0])), np.finfo(float).tiny)), math.sqrt(EPS))
     h = min(relative, 1e-4) * np.maximum(np.abs(theta), 1.0)
-    norm = float(check_grad(cost, lambda _x: user, theta, epsilon=h))
+    if user is not None:
+        user = np.asarray(user, dtype=np.float64)
+        norm = float(check_grad(cost, lambda _x: user, theta, epsilon=h))
     d1 = np.atleast_1d(approx_fprime(theta, cost, h))
     d2 = np.atleast_1d(approx_fprime(theta, cost, 2 * h))
     err = np.abs(d2 - d1) + math.sqrt(2.0) * sigma / h
     denominator = 2.0 * np.linalg.norm(d1)
     threshold = float(safety * np.linalg.norm(err) / denominator) if denominator else 0.0
+    if user is None:
+        return ScipyCheck(grad=d1, err=err, norm=None, difference=None, threshold=threshold, step=h)
     return ScipyCheck(grad=d1, err=err, norm=norm, difference=course_difference(user, d1), threshold=threshold,
                       step=h)

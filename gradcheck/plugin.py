@@ -595,32 +595,13 @@ class CaseItem(GradcheckItem):
             self.gradcheck_result = {"wrong": None, "message": message}
             raise Verdict(f"{self.impl.name} on case {self.case.name} cannot be judged by the {self.oracle} oracle:\n"
                           f"{message}") from None
-        diagnosis = _diagnose(report, outcome, self.case)
+        diagnosis = None if report.diagnosis is None else report.diagnosis.to_dict()
         ok, text = _judge_report(report, outcome)
         self.gradcheck_result = {"wrong": list(report.wrong), "problems": outcome.problems,
                                  "diagnosis": diagnosis, "report": _report_dict(report)}
         if not ok:
             self._show_output(outcome.output)
             raise Verdict(text)
-
-
-def _diagnose(report: Any, outcome: Outcome, case: Case) -> dict | None:
-    """Name the likely mistake in the report (the catalog's, else the first wrong step), unless it already does."""
-    if report.ok or getattr(report, "diagnosis", None) is not None:
-        return None
-    from .mistakes import diagnose, localise
-
-    try:
-        found = diagnose(outcome.grads, case, wrong=list(report.wrong) or None, labels=outcome.names)
-        if found is None:
-            return None
-        message = found.message
-        if found.id == "unknown" and outcome.intermediates:
-            message = localise(outcome.grads, case, intermediates=outcome.intermediates, labels=outcome.names) or message
-    except Exception:  # the verdict stands without a diagnosis
-        return None
-    report.diagnosis = message
-    return {"id": found.id, "message": message}
 
 
 def _grad_shape_problems(outcome: Outcome, case: Case) -> list[str]:

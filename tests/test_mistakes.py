@@ -96,3 +96,71 @@ def test_a_deep_unknown_mistake_is_localised(coursera_l3):
     inter = coursera_l3.expected["intermediates"]
     where = localise(grads, coursera_l3, intermediates={k: inter[k] for k in ("dA3", "dZ3", "dA2", "dZ2")})
     assert where == "dA3 right, dZ3 right, dW3 right, db3 right, dA2 right, dZ2 right, dW2 wrong: look at dW2 = (1/m) dZ2 . A1^T."
+
+
+# ---------------------------------------------------------------- through the public API, oracle by oracle
+
+ORACLES = ("fd", "scipy", "jax")
+
+
+def _mutants():
+    """(catalog id, case name, student-written wrong gradients) for every mutant."""
+    twin = gradcheck.load_case("three-examples-asymmetric")
+    reg = gradcheck.load_case("three-examples-regularised")
+    deep = gradcheck.load_case("coursera-l3")
+    chain = gradcheck.load_case("scalar-chain")
+    net = gradcheck.load_case("scalar-net")
+    out = [(i, twin, _welch(twin, bug)) for i, bug in mutants.WELCH.items()]
+    out += [(i, reg, _welch(reg, bug, Lambda=float(reg.Lambda))) for i, bug in mutants.WELCH_REG.items()]
+    out += [(i, deep, mutants.deep_backprop(deep.X, deep.Y, deep.params, bug=bug)) for i, bug in mutants.DEEP.items()]
+    out += [("scaled", deep, mutants.deep_backprop(deep.X, deep.Y, deep.params, bug="planted")),
+            ("chain/da-dw-is-output", chain, mutants.chain_grad(chain.a0, chain.target, chain.w, bug="output")),
+            ("scaled", chain, mutants.chain_grad(chain.a0, chain.target, chain.w, bug="no-2")),
+            ("sign-flipped", net, mutants.scalar_net_grad(net.x, net.d, net.w1, net.w2, bug="d-z"))]
+    return out
+
+
+MUTANTS = _mutants()
+
+
+@pytest.mark.parametrize("oracle", ORACLES)
+@pytest.mark.parametrize(("mistake", "case", "grads"), MUTANTS,
+                         ids=[f"{m}-{c.name}-{i}" for i, (m, c, _) in enumerate(MUTANTS)])
+def test_every_mutant_is_caught_by_every_oracle_and_named(mistake, case, grads, oracle):
+    report = gradcheck.check_gradients(grads, case, oracles=(oracle,))
+    assert not report.ok and report.wrong
+    assert report.diagnosis is not None and report.diagnosis.id == mistake, report.diagnosis
+    assert report.to_dict()["diagnosis"]["id"] == mistake
+    assert f"likely mistake: {report.diagnosis.message}" in str(report)
+
+
+def test_the_whole_catalog_is_covered_by_the_mutants():
+    named = {m for m, _, _ in MUTANTS}
+    assert {entry.id for entry in CATALOG} <= named
+    assert {"scaled", "sign-flipped", "transposed", "swapped"} <= named
+
+
+def test_a_passing_report_has_no_diagnosis(gradcheck_case):
+    report = gradcheck.check_gradients(gradcheck_case.expected["grads"], gradcheck_case, oracles=("fd",))
+    assert report.ok and report.diagnosis is None and report.to_dict()["diagnosis"] is None
+    assert "likely mistake" not in str(report)
+
+
+def test_the_report_localises_an_unknown_mistake_with_the_intermediates():
+    case = gradcheck.load_case("three-examples-asymmetric")
+    ref = case.expected
+    delta2 = ref["intermediates"]["delta2"] * np.array([1.0, 1.3, 1.0])
+    grads = {"dJdW1": case.X.T @ delta2, "dJdW2": ref["grads"]["W2"]}
+    report = gradcheck.check_gradients(grads, case, oracles=("jax",),
+                                       intermediates={"delta3": ref["intermediates"]["delta3"], "delta2": delta2})
+    assert report.wrong == ["W1"]
+    assert report.diagnosis.id == "unknown"
+    assert ("where it goes wrong: delta3 right, dJdW2 right, delta2 wrong: "
+            "look at delta2 = delta3 . W2^T * f'(z2) (notes Q17).") in str(report)
+
+
+def test_the_courses_planted_bugs_are_reported_as_scaled_in_the_report(coursera_l3):
+    grads = mutants.deep_backprop(coursera_l3.X, coursera_l3.Y, coursera_l3.params, bug="planted")
+    report = gradcheck.check_gradients(grads, coursera_l3)
+    assert sorted(report.wrong) == ["W2", "b1"]
+    assert "likely mistake: db1 is 4 times the true gradient. dW2 is 2 times the true gradient." in str(report)

@@ -289,7 +289,9 @@ def test_the_json_report_is_strict_json_with_the_text():
     data = gradcheck.check_gradients(grads, case, oracles=("fd", "jax")).to_dict()
     text = json.dumps(data, allow_nan=False)
     assert json.loads(text)["wrong"] == ["b1"]
-    assert data["params"]["b1"]["status"] == "WRONG" and data["diagnosis"] is None
+    assert data["params"]["b1"]["status"] == "WRONG"
+    assert data["diagnosis"] == {
+        "id": "not-finite", "message": "db1 has 1 non-finite entries (nan or inf): look for a log of 0 or an overflow."}
     assert data["text"].startswith("gradcheck: 1 of 6 gradients WRONG (db1)")
     assert set(data["oracles"]) == {"fd", "jax"}
 
