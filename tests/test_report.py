@@ -350,3 +350,36 @@ def test_without_jax_the_other_oracles_judge_and_a_note_says_why(monkeypatch):
     assert any(n.startswith("jax oracle not used: jax cannot be imported") for n in report.notes)
     with pytest.raises(ValueError, match="none of the oracles"):
         gradcheck.check_gradients(case.expected["grads"], case, oracles="jax")
+
+
+def _shaped_case(model: str, shape: tuple[int, ...], rng: np.random.Generator) -> gradcheck.Case:
+    """A random network of ``model`` with the given distinct sizes (so JAX compiles once per shape)."""
+    if model in ("welch", "welch_reg"):
+        m, n_in, hid, out = shape
+        inputs = {"X": rng.uniform(0, 1, (m, n_in)), "y": rng.uniform(0, 1, (m, out))}
+        if model == "welch_reg":
+            inputs["Lambda"] = float(rng.uniform(0, 1e-2))
+        return gradcheck.make_case(model, inputs, {"W1": rng.normal(0, 1, (n_in, hid)), "W2": rng.normal(0, 1, (hid, out))})
+    if model == "deep":
+        m, *sizes = shape
+        params = {}
+        for l in range(1, len(sizes)):
+            params[f"W{l}"] = rng.normal(0, 1, (sizes[l], sizes[l - 1])) / np.sqrt(sizes[l - 1])
+            params[f"b{l}"] = rng.normal(0, 0.1, (sizes[l], 1))
+        inputs = {"X": rng.normal(0, 1, (sizes[0], m)), "Y": rng.integers(0, 2, (sizes[-1], m)).astype(float)}
+        return gradcheck.make_case(model, inputs, params)
+    return random_case(model, rng)
+
+
+SHAPES = {"welch": [(5, 2, 3, 1), (4, 3, 6, 2)], "welch_reg": [(5, 2, 3, 1), (6, 4, 2, 3)],
+          "deep": [(3, 4, 5, 3, 1), (6, 2, 4, 1)], "chain": [()], "chain2": [()], "scalar_net": [()]}
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_correct_gradients_pass_the_scipy_and_jax_oracles_on_500_random_networks(model):
+    rng = np.random.default_rng(11)
+    shapes = SHAPES[model]
+    for i in range(500):
+        case = _shaped_case(model, shapes[i % len(shapes)], rng)
+        report = gradcheck.check_gradients(case.expected["grads"], case, oracles=("scipy", "jax"))
+        assert report.ok, str(report)
