@@ -224,7 +224,7 @@ def check_drawn(impl: Implementation, *, examples: int, seed: int, timeout: floa
     """
     try:
         outcome = run_property_check(_compute(impl, timeout), _strategy(impl), max_examples=examples, seed=seed,
-                                     max_shrink_draws=MAX_SHRINK_DRAWS)
+                                     max_shrink_draws=MAX_SHRINK_DRAWS, with_jax=use_jax)
     except _TimedOut as stop:
         message = "\n".join([
             f"{stop.error} on a drawn network of {stop.case.model.name} ({_dims(stop.case)}) (seed {seed}); "

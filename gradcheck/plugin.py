@@ -158,6 +158,12 @@ def _tolerance_line(config: pytest.Config) -> str:
             f"drawn cases use seed {config.option.gradcheck_seed}")
 
 
+def _hypothesis_line(config: pytest.Config) -> str:
+    o = config.option
+    return (f"gradcheck: each [hypothesis] item draws up to {o.gradcheck_examples} networks "
+            f"(--gradcheck-examples={o.gradcheck_examples}) with --gradcheck-seed={o.gradcheck_seed}")
+
+
 # Targets -------------------------------------------------------------------------------
 
 
@@ -360,7 +366,7 @@ class _Judge:
         n_impl = sum(len(s.implementations) for s in self.submissions)
         return [_settings_line(config), _tolerance_line(config),
                 f"gradcheck: {len(self.submissions)} submission{'s' * (len(self.submissions) != 1)}, "
-                f"{n_impl} implementation{'s' * (n_impl != 1)} recognised"]
+                f"{n_impl} implementation{'s' * (n_impl != 1)} recognised", _hypothesis_line(config)]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, "gradcheck", None)

@@ -711,6 +711,7 @@ def run_property_check(
     probe_sizes: bool = True,
     reference: Callable[[Case], Mapping[str, Any]] | None = None,
     max_shrink_draws: int | None = None,
+    with_jax: bool = True,
 ) -> PropertyOutcome:
     """Run ``compute_grads`` on drawn cases, shrink the first failure, and say what is wrong.
 
@@ -731,6 +732,8 @@ def run_property_check(
             (by number of array elements, then sum of magnitudes); ``None``: shrink until
             Hypothesis is done. A network of three layers can take seconds to shrink fully,
             most of the tries being rejected by the filters.
+        with_jax: add JAX's value to the report where ``gradcheck._jax`` is installed; ``False``
+            keeps jax unimported.
 
     Returns:
         A :class:`PropertyOutcome`; ``outcome.message`` holds the report when it failed.
@@ -787,17 +790,18 @@ def run_property_check(
                              "or filters reject every draw. Widen them.") from None
         return PropertyOutcome(True, seed, calls["n"])
     except Flaky:
-        return _flaky_outcome(calls, seed)
+        return _flaky_outcome(calls, seed, with_jax)
     except _ShrinkBudgetSpent:
         smallest = calls["best"]
     mismatches = tuple(_attempt(compute_grads, smallest, reference))
     if not mismatches:  # the smallest failure passed when called again
-        return _flaky_outcome(calls, seed)
+        return _flaky_outcome(calls, seed, with_jax)
     hard_wired = None
     if probe_sizes and _cannot_take(mismatches):
         hard_wired = _hard_wired_sizes(compute_grads, smallest.model, passed_dims, seed, reference)
     examples = calls["first_failure"] or calls["n"]
-    return PropertyOutcome(False, seed, examples, _report(smallest, mismatches, hard_wired, seed, examples),
+    text = _report(smallest, mismatches, hard_wired, seed, examples, with_jax=with_jax)
+    return PropertyOutcome(False, seed, examples, text,
                            smallest, mismatches, hard_wired)
 
 
@@ -810,11 +814,12 @@ def _size_key(case: Case) -> tuple[int, float]:
     return sum(a.size for a in arrays), float(sum(np.abs(a).sum() for a in arrays))
 
 
-def _flaky_outcome(calls: Mapping[str, Any], seed: int) -> PropertyOutcome:
+def _flaky_outcome(calls: Mapping[str, Any], seed: int, with_jax: bool = True) -> PropertyOutcome:
     case, found = calls["first_case"], calls["first_mismatches"]
     msg = (f"The gradients of one case changed from one call to the next (seed {seed}): the code keeps "
            f"state between calls, or is random. The first failure, not shrunk:\n")
-    msg += _report(case, found, None, seed, calls["first_failure"], shrunk=False) if case is not None else ""
+    if case is not None:
+        msg += _report(case, found, None, seed, calls["first_failure"], shrunk=False, with_jax=with_jax)
     return PropertyOutcome(False, seed, calls["first_failure"] or calls["n"], msg, case, tuple(found), flaky=True)
 
 
@@ -912,7 +917,7 @@ def _headline(case: Case, hard_wired, seed: int, examples: int, *, shrunk: bool 
 
 
 def _report(case: Case, mismatches: Sequence[Mismatch], hard_wired, seed: int, examples: int,
-            *, shrunk: bool = True) -> str:
+            *, shrunk: bool = True, with_jax: bool = True) -> str:
     lines = _headline(case, hard_wired, seed, examples, shrunk=shrunk)
     for mm in mismatches:
         if mm.kind == "raised":
@@ -925,7 +930,7 @@ def _report(case: Case, mismatches: Sequence[Mismatch], hard_wired, seed: int, e
             idx = list(mm.index) if mm.index else ""
             fd, fd_err = _central_difference(case, mm.param, mm.index)
             tol = f"±{mm.tolerance:.1g}" if mm.tolerance > 1e-300 else "exactly"
-            jax_value = _jax_value(case, mm.param, mm.index)
+            jax_value = _jax_value(case, mm.param, mm.index) if with_jax else None
             lines.append(f"    worst {mm.param}{idx}: yours {mm.got:.8g}   expected {mm.expected:.8g} {tol}"
                          f"   central difference {fd:.8g} ±{fd_err:.1g}"
                          + (f"   jax {jax_value:.8g}" if jax_value is not None else ""))
