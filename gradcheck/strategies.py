@@ -753,7 +753,7 @@ def run_property_check(
     if max_shrink_draws is not None:
         max_shrink_draws = _check_int("max_shrink_draws", max_shrink_draws, minimum=0)
     calls: dict[str, Any] = {"n": 0, "first_failure": None, "first_case": None, "first_mismatches": (),
-                             "best": None, "drawn": 0, "drawn_at_failure": None}
+                             "best": None, "drawn": 0, "drawn_at_failure": None, "spent": False}
     passed_dims: list[dict[str, int]] = []
     given = strategy
 
@@ -762,6 +762,7 @@ def run_property_check(
         calls["drawn"] += 1
         if (max_shrink_draws is not None and calls["drawn_at_failure"] is not None
                 and calls["drawn"] - calls["drawn_at_failure"] > max_shrink_draws):
+            calls["spent"] = True
             raise _ShrinkBudgetSpent
         return draw(given)
 
@@ -789,9 +790,10 @@ def run_property_check(
             raise ValueError(f"the strategy {strategy!r} drew no valid case in {max_examples} tries: its bounds "
                              "or filters reject every draw. Widen them.") from None
         return PropertyOutcome(True, seed, calls["n"])
-    except Flaky:
-        return _flaky_outcome(calls, seed, with_jax)
-    except _ShrinkBudgetSpent:
+    except (Flaky, _ShrinkBudgetSpent):
+        # Stopping a draw part-way can surface as Hypothesis's "inconsistent data generation".
+        if not calls["spent"]:
+            return _flaky_outcome(calls, seed, with_jax)
         smallest = calls["best"]
     mismatches = tuple(_attempt(compute_grads, smallest, reference))
     if not mismatches:  # the smallest failure passed when called again
