@@ -274,3 +274,17 @@ def test_the_grader_report_records_the_seed_and_the_smallest_case(pytester):
     assert found["seed"] == 0 and found["wrong"] == ["W1"] and found["dims"]["hiddenLayerSize"] == 2
     assert found["case"].startswith("import numpy as np")
     assert found["agreeing"] == {"W1": ["analytic", "central differences"]}
+
+
+def test_with_the_jax_oracle_unselected_a_failing_item_never_imports_jax(pytester):
+    _copy(pytester, "wrong/transposes_square_w1.py", "homework.py")
+    pytester.makeconftest("""
+        import sys
+
+        def pytest_terminal_summary(terminalreporter):
+            terminalreporter.write_line(f"jax imported: {'jax' in sys.modules}")
+    """)
+    result = pytester.runpytest_subprocess("--gradcheck", "homework.py", FD, "-k", "hypothesis", "-p", "no:randomly")
+    result.assert_outcomes(failed=1, deselected=7)
+    result.stdout.fnmatch_lines(["*oracles at dJdW1*: analytic *, central differences * ±*: both agree",
+                                 "jax imported: False"])
