@@ -54,6 +54,20 @@ def _implementation(example: str, name: str):
     return next(i for i in recognise(module) if i.name == name)
 
 
+BACKPROP_OFF_BY_ONE_PERCENT = """
+    import numpy as np
+
+    def sigmoid(z):
+        return 1 / (1 + np.exp(-z))
+
+    def backprop(X, y, W1, W2):
+        a2 = sigmoid(X @ W1)
+        yHat = sigmoid(a2 @ W2)
+        delta3 = -(y - yHat) * yHat * (1 - yHat)
+        delta2 = delta3 @ W2.T * a2 * (1 - a2)
+        return 1.01 * (X.T @ delta2), a2.T @ delta3
+"""
+
 BACKPROP_RESHAPES_W2 = """
     import numpy as np
 
@@ -116,18 +130,19 @@ def test_the_failure_says_which_oracles_agree_jax_included_when_selected(pyteste
 # Correct code ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("example", "name"), [
-    ("correct/neural_network.py", "Neural_Network"),
-    ("correct/neural_network_regularised.py", "Neural_Network"),
-    ("correct/deep_l_layer.py", "L_model_backward"),
-    ("correct/gradient_checking.py", "backward_propagation_n"),
-    ("correct/registered.py", "scalar_net_gradient"),
+@pytest.mark.parametrize(("example", "name", "examples"), [
+    ("correct/neural_network.py", "Neural_Network", CORRECT_EXAMPLES),
+    ("correct/neural_network_regularised.py", "Neural_Network", min(CORRECT_EXAMPLES, 100)),
+    ("correct/deep_l_layer.py", "L_model_backward", CORRECT_EXAMPLES),
+    # test_strategies.py runs these styles on 500 networks; here their adapters, on fewer.
+    ("correct/gradient_checking.py", "backward_propagation_n", min(CORRECT_EXAMPLES, 100)),
+    ("correct/registered.py", "scalar_net_gradient", CORRECT_EXAMPLES),
 ])
-def test_correct_submissions_pass_500_drawn_networks(example, name):
+def test_correct_submissions_pass_500_drawn_networks(example, name, examples):
     # Through the library rather than pytester: the same check, without an inner session per run.
-    result = drawn.check_drawn(_implementation(example, name), examples=CORRECT_EXAMPLES, seed=2026, use_jax=False)
+    result = drawn.check_drawn(_implementation(example, name), examples=examples, seed=2026, use_jax=False)
     assert result.ok and not result.unconfirmed, result.message
-    assert result.examples == CORRECT_EXAMPLES
+    assert result.examples == examples
 
 
 def test_a_correct_submission_passes_its_hypothesis_item(pytester):
@@ -153,7 +168,7 @@ def test_the_seed_is_in_the_header_and_in_the_failure(pytester):
 
 
 def test_the_same_seed_gives_the_same_failure_word_for_word(pytester):
-    _write(pytester, "homework.py", BACKPROP_RESHAPES_W2)
+    _write(pytester, "homework.py", BACKPROP_OFF_BY_ONE_PERCENT)
     texts = []
     for _ in range(2):
         result = pytester.runpytest("--gradcheck", "homework.py", FD, FEW, "--gradcheck-seed=3", "-k", "hypothesis")
@@ -166,7 +181,7 @@ def test_the_same_seed_gives_the_same_failure_word_for_word(pytester):
 def test_under_a_derandomised_profile_the_item_repeats_too(pytester):
     from hypothesis import settings
 
-    _write(pytester, "homework.py", BACKPROP_RESHAPES_W2)
+    _write(pytester, "homework.py", BACKPROP_OFF_BY_ONE_PERCENT)
     previous = settings.get_current_profile_name()
     settings.register_profile("test-ci-like", derandomize=True, deadline=None)
     settings.load_profile("test-ci-like")
