@@ -116,7 +116,7 @@ class Confirmation:
     def confirmed(self) -> bool:
         """At least two oracles agree, and the student's value is outside their error bars."""
         agree = self.agreeing
-        outside = all(abs(self.yours - self.values[o]) > self.errors[o] for o in agree)
+        outside = all(not abs(self.yours - self.values[o]) <= self.errors[o] for o in agree)  # NaN is outside
         return len(agree) >= 2 and outside
 
     def describe(self, label: str) -> str:
