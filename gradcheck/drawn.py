@@ -40,18 +40,13 @@ from .conventions import (
 )
 from .strategies import Mismatch, PropertyOutcome, _headline, as_code, cases_for, deep_cases, run_property_check
 
-__all__ = ["Confirmation", "DrawnResult", "check_drawn", "supports"]
+__all__ = ["Confirmation", "DrawnResult", "call_code", "check_drawn", "confirm", "reproduce_command"]
 
 #: Cases drawn while shrinking a failure: a welch network shrinks fully within it; a deep network
 #: of three layers, most of whose draws the strategy's filters reject, stops part-way.
 MAX_SHRINK_DRAWS = 400
 #: A difference-based value agrees with an exact one within this many of its error estimates.
 _FD_SAFETY = 10.0
-
-
-def supports(impl: Implementation) -> bool:
-    """Whether ``impl`` gets a ``[hypothesis]`` item: it computes the gradients of a reference model."""
-    return impl.kind == "reference" and bool(impl.model)
 
 
 class _TimedOut(BaseException):

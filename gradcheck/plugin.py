@@ -8,7 +8,8 @@ Without ``--gradcheck`` the plugin only provides the case fixtures and stays sil
 With it, every submission in the targets is imported under a unique module name,
 its implementations are recognised (:mod:`gradcheck.conventions`), and one item is
 made per implementation x case x oracle, plus ``[shapes]`` (and ``[interface]``
-where the code has a cost or the notes' helper methods).
+where the code has a cost or the notes' helper methods), and ``[hypothesis]`` for an
+implementation of a reference model: networks drawn by Hypothesis (:mod:`gradcheck.drawn`).
 """
 
 from __future__ import annotations
@@ -488,7 +489,7 @@ class SubmissionFile(pytest.File):
             if impl.has_interface:
                 yield InterfaceItem.from_parent(self, name=f"{impl.name}[interface]", impl=impl, cases=cases,
                                                 judge=judge)
-            if impl.kind == "reference" and impl.model:
+            if impl.kind == "reference" and impl.model:  # not the self-consistency classes: no model to draw
                 yield HypothesisItem.from_parent(self, name=f"{impl.name}[hypothesis]", impl=impl, judge=judge)
 
 
