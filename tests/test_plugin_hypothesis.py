@@ -10,6 +10,7 @@ import importlib.util
 import json
 import os
 import re
+import sys
 import textwrap
 from pathlib import Path
 
@@ -304,3 +305,15 @@ def test_with_the_jax_oracle_unselected_a_failing_item_never_imports_jax(pyteste
     result.assert_outcomes(failed=1, deselected=7)
     result.stdout.fnmatch_lines(["*oracles at dJdW1*: analytic *, central differences * ±*: both agree",
                                  "jax imported: False"])
+
+
+def test_the_smallest_failing_case_printed_as_code_runs_and_shows_the_wrong_gradient(pytester):
+    _copy(pytester, "wrong/transposes_square_w1.py", "homework.py")
+    result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "hypothesis")
+    text = _failure(result, "Neural_Network[hypothesis]")
+    code = textwrap.dedent(text.split("as code:\n", 1)[1].split("\nReproduce:", 1)[0])
+    (pytester.path / "repro.py").write_text(code)
+    run = pytester.run(sys.executable, "repro.py")
+    assert run.ret == 0, run.stderr.str()
+    off = dict(re.findall(r"^(dJdW\d) is off by (\S+)$", run.stdout.str(), re.M))
+    assert float(off["dJdW1"]) > 1e-9 and float(off["dJdW2"]) < 1e-12, run.stdout.str()
