@@ -240,9 +240,9 @@ def check_drawn(impl: Implementation, *, examples: int, seed: int, timeout: floa
         lines += [c.describe(c.param) + f"; yours {c.yours:.10g}" for c in doubtful]
         lines += ["    " + line if line else "" for line in as_code(case).splitlines()]
         return DrawnResult(True, outcome.seed, outcome.examples, "\n".join(lines), True, outcome, confirmations)
-    error, output = _rerun(impl, case, timeout)
+    error, output, names = _rerun(impl, case, timeout)
     message = _message(impl, outcome, confirmations, module, reproduce,
-                       explain_error(error, case) if error is not None and explain_error else None)
+                       explain_error(error, case) if error is not None and explain_error else None, names)
     return DrawnResult(False, outcome.seed, outcome.examples, message, False, outcome, confirmations, output)
 
 
@@ -250,29 +250,34 @@ def _structural(mismatches) -> bool:
     return any(mm.kind != "value" for mm in mismatches)
 
 
-def _rerun(impl: Implementation, case: Case, timeout: float | None) -> tuple[StudentError | None, str]:
-    """The student's exception (with its traceback) and output on the smallest failing case."""
+def _rerun(impl: Implementation, case: Case,
+           timeout: float | None) -> tuple[StudentError | None, str, dict[str, str]]:
+    """The student's exception (with its traceback), output and names for the gradients on the smallest failure."""
     try:
-        return None, impl.run(case, timeout).output
+        out = impl.run(case, timeout)
     except StudentError as exc:
-        return exc, exc.output
+        return exc, exc.output, {}
+    return None, out.output, out.names
 
 
 def _dims(case: Case) -> str:
     return ", ".join(f"{k}={v}" for k, v in case.dims.items())
 
 
-def _student_names(impl: Implementation, case: Case) -> dict[str, str]:
-    """Parameter name -> the student's name for its gradient (``W1`` -> ``dJdW1``)."""
+def _student_names(impl: Implementation, case: Case, seen: dict[str, str] | None = None) -> dict[str, str]:
+    """Parameter name -> the student's name for its gradient (``W1`` -> ``dJdW1``): as the code
+    returned them (``seen``), else as its convention names them."""
+    if seen and set(seen) == set(case.param_names):
+        return dict(seen)
     if impl.model.startswith("welch") and not isinstance(impl, Registered):
         return {p: f"dJd{p}" for p in case.param_names}
     return {p: f"d{p}" for p in case.param_names}
 
 
 def _message(impl: Implementation, outcome: PropertyOutcome, confirmations: list[Confirmation], module: str,
-             reproduce: str, error_text: str | None) -> str:
+             reproduce: str, error_text: str | None, seen: dict[str, str] | None = None) -> str:
     case = outcome.case
-    names = _student_names(impl, case)
+    names = _student_names(impl, case, seen)
     if outcome.flaky:
         lines = outcome.message.split("\n")
         lines = lines[: next((i for i, s in enumerate(lines) if s.startswith("The failing case")), len(lines))]
@@ -296,7 +301,7 @@ def _message(impl: Implementation, outcome: PropertyOutcome, confirmations: list
             lines.append(f"    worst {label}{idx}: yours {mm.got:.10g}   expected {mm.expected:.10g} {tol}")
             if mm.param in by_param:
                 lines.append(by_param[mm.param].describe(label))
-    lines += _code_lines(impl, case, module, shrunk=shrunk)
+    lines += _code_lines(impl, case, module, shrunk=shrunk, names=names)
     lines += _reproduce_lines(reproduce)
     return "\n".join(lines)
 
@@ -305,9 +310,10 @@ def _reproduce_lines(reproduce: str) -> list[str]:
     return [f"Reproduce: {reproduce}"] if reproduce else []
 
 
-def _code_lines(impl: Implementation, case: Case, module: str, *, shrunk: bool) -> list[str]:
+def _code_lines(impl: Implementation, case: Case, module: str, *, shrunk: bool,
+                names: dict[str, str] | None = None) -> list[str]:
     code = as_code(case).splitlines()
-    call = call_code(impl, case, module)
+    call = call_code(impl, case, module, names)
     if call:
         code += ["", f"# your code on it (run this beside {module}.py)", *call]
     head = f"The {'smallest ' if shrunk else ''}failing case, as code:"
@@ -315,10 +321,13 @@ def _code_lines(impl: Implementation, case: Case, module: str, *, shrunk: bool) 
 
 
 # How to call the student's code ----------------------------------------------------------------
-def call_code(impl: Implementation, case: Case, module: str) -> list[str]:
-    """Python lines that call ``impl`` on ``case`` (its arrays named as in :func:`as_code`) and compare."""
+def call_code(impl: Implementation, case: Case, module: str, names: dict[str, str] | None = None) -> list[str]:
+    """Python lines that call ``impl`` on ``case`` (its arrays named as in :func:`as_code`) and compare.
+
+    ``names`` maps parameter names to the keys the code returns its gradients under, where known.
+    """
     params = case.param_names
-    names = _student_names(impl, case)
+    names = _student_names(impl, case, names)
     if isinstance(impl, NotesClass):
         lines = [f"from {module} import {impl.name}", *_notes_setup(impl, case)]
         prime = _spelled(impl.cls, "costFunctionPrime") or "costFunctionPrime"
@@ -338,15 +347,17 @@ def call_code(impl: Implementation, case: Case, module: str) -> list[str]:
         got = {p: f"grads[{names[p]!r}]" for p in params}
     elif isinstance(impl, Registered):
         args = [a for a in impl._names if a in case.inputs or a in case.params]
+        defaults = [f"d{p}" for p in params]
         lines = [f"from {module} import {impl.name}",
-                 f"result = {impl.name}({', '.join(f'{a}={a}' for a in args)})"]
-        got = {p: f"result[{i}]  # or result[{names[p]!r}]" for i, p in enumerate(params)}
-        lines.append("# the gradient of each parameter, in the model's order or by name:")
+                 f"result = {impl.name}({', '.join(f'{a}={a}' for a in args)})",
+                 "if not isinstance(result, dict):  # a tuple in the model's parameter order",
+                 f"    result = dict(zip({defaults!r}, result if isinstance(result, (tuple, list)) else [result]))"]
+        got = {p: f"result[{names[p]!r}]" for p in params}
     else:  # backprop(X, y, W1, W2)
         lines = [f"from {module} import {impl.name}",
                  f"{', '.join(names[p] for p in params)} = {impl.name}(X, y, {', '.join(params)})"]
         got = {p: names[p] for p in params}
-    lines += [f"print({names[p] + ' is off by'!r}, np.max(np.abs(np.asarray({value.split('  #')[0]}) - expected[{p!r}])))"
+    lines += [f"print({names[p] + ' is off by'!r}, np.max(np.abs(np.asarray({value}) - expected[{p!r}])))"
               for p, value in got.items()]
     return lines
 
