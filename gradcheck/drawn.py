@@ -211,7 +211,7 @@ def check_drawn(impl: Implementation, *, examples: int, seed: int, timeout: floa
     """Run ``impl`` on up to ``examples`` drawn networks of its model; confirm and explain a failure.
 
     Args:
-        impl: a recognised implementation of a reference model (see :func:`supports`).
+        impl: a recognised implementation of a reference model (``impl.model`` names it).
         examples: how many networks to draw at most.
         seed: the search's seed; the same seed draws and shrinks the same way.
         timeout: the limit for each call into student code (``None``: none).
