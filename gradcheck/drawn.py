@@ -243,9 +243,9 @@ def check_drawn(impl: Implementation, *, examples: int, seed: int, timeout: floa
         lines += [c.describe(c.param) + f"; yours {c.yours:.10g}" for c in doubtful]
         lines += ["    " + line if line else "" for line in as_code(case).splitlines()]
         return DrawnResult(True, outcome.seed, outcome.examples, "\n".join(lines), True, outcome, confirmations)
-    error, output, names = _rerun(impl, case, timeout)
+    error, output, names, shapes = _rerun(impl, case, timeout)
     message = _message(impl, outcome, confirmations, module, reproduce,
-                       explain_error(error, case) if error is not None and explain_error else None, names)
+                       explain_error(error, case) if error is not None and explain_error else None, names, shapes)
     return DrawnResult(False, outcome.seed, outcome.examples, message, False, outcome, confirmations, output)
 
 
@@ -254,13 +254,20 @@ def _structural(mismatches) -> bool:
 
 
 def _rerun(impl: Implementation, case: Case,
-           timeout: float | None) -> tuple[StudentError | None, str, dict[str, str]]:
-    """The student's exception (with its traceback), output and names for the gradients on the smallest failure."""
+           timeout: float | None) -> tuple[StudentError | None, str, dict[str, str], list[str]]:
+    """On the smallest failure: the student's exception (with its traceback), output, names for the
+    gradients, and the shape problems in named dimensions."""
+    from .shapes import shape_problems
+
     try:
         out = impl.run(case, timeout)
     except StudentError as exc:
-        return exc, exc.output, {}
-    return None, out.output, out.names
+        return exc, exc.output, {}, []
+    try:
+        shapes = shape_problems(out.grads, case)
+    except ValueError:
+        shapes = []
+    return None, out.output, out.names, shapes
 
 
 def _dims(case: Case) -> str:
@@ -278,7 +285,8 @@ def _student_names(impl: Implementation, case: Case, seen: dict[str, str] | None
 
 
 def _message(impl: Implementation, outcome: PropertyOutcome, confirmations: list[Confirmation], module: str,
-             reproduce: str, error_text: str | None, seen: dict[str, str] | None = None) -> str:
+             reproduce: str, error_text: str | None, seen: dict[str, str] | None = None,
+             shapes: list[str] | None = None) -> str:
     case = outcome.case
     names = _student_names(impl, case, seen)
     if outcome.flaky:
@@ -293,6 +301,8 @@ def _message(impl: Implementation, outcome: PropertyOutcome, confirmations: list
         label = names.get(mm.param, mm.param)
         if mm.kind == "raised":
             lines.append("  " + (error_text or f"the call raised {mm.detail}").replace("\n", "\n  "))
+        elif mm.kind == "shape" and any(p.startswith(f"{label} ") for p in shapes or ()):
+            lines += [f"  {p}" for p in shapes if p.startswith(f"{label} ")]
         elif mm.kind != "value":
             lines.append(f"  {mm.detail.replace(mm.param or '', label, 1) if mm.param else mm.detail}")
         elif not outcome.flaky:

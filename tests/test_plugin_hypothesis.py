@@ -102,6 +102,8 @@ def test_code_hard_wired_to_three_hidden_units_passes_the_notes_cases_and_fails_
     dims = re.search(r"Fails on a drawn network of welch \((.*?)\), found after \d+ examples? \(seed 0\) and "
                      r"shrunk to the smallest that fails:", text)
     assert dims and "hiddenLayerSize=3" not in dims.group(1), text
+    assert re.search(r"  dJdW1 has shape \(\d, 3\) but must be \(inputLayerSize, hiddenLayerSize\) = \(\d, \d\), "
+                     r"the shape of W1", text), text
     assert "The smallest failing case, as code:" in text
     assert "from homework import Neural_Network" in text
     assert "dJdW1, dJdW2 = net.costFunctionPrime(X, y)" in text
