@@ -8,7 +8,8 @@ Without ``--gradcheck`` the plugin only provides the case fixtures and stays sil
 With it, every submission in the targets is imported under a unique module name,
 its implementations are recognised (:mod:`gradcheck.conventions`), and one item is
 made per implementation x case x oracle, plus ``[shapes]`` (and ``[interface]``
-where the code has a cost or the notes' helper methods).
+where the code has a cost or the notes' helper methods), and ``[hypothesis]`` for an
+implementation of a reference model: networks drawn by Hypothesis (:mod:`gradcheck.drawn`).
 """
 
 from __future__ import annotations
@@ -128,8 +129,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="time limit for each call into student code (default 10; 0: none)")
     group.addoption("--gradcheck-report", dest="gradcheck_report", metavar="FILE", default=None,
                     help="write a JSON report of every item, per submission, to FILE (for graders)")
-    group.addoption("--gradcheck-examples", type=_count(1), default=25, dest="gradcheck_examples", metavar="N",
-                    help="number of Hypothesis examples per [hypothesis] item (default 25)")
+    group.addoption("--gradcheck-examples", type=_count(1), default=50, dest="gradcheck_examples", metavar="N",
+                    help="networks Hypothesis draws for each [hypothesis] item (default 50)")
 
 
 def _safety(config: pytest.Config) -> float:
@@ -156,6 +157,12 @@ def _tolerance_line(config: pytest.Config) -> str:
     return (f"gradcheck: a gradient fails when it is further from an oracle than {_safety(config):g} x that "
             f"oracle's error estimate + {ULPS['float64']:g} ulps of its size ({ULPS['float32']:g} for float32); "
             f"drawn cases use seed {config.option.gradcheck_seed}")
+
+
+def _hypothesis_line(config: pytest.Config) -> str:
+    o = config.option
+    return (f"gradcheck: each [hypothesis] item draws up to {o.gradcheck_examples} networks "
+            f"(--gradcheck-examples={o.gradcheck_examples}) with --gradcheck-seed={o.gradcheck_seed}")
 
 
 # Targets -------------------------------------------------------------------------------
@@ -360,7 +367,7 @@ class _Judge:
         n_impl = sum(len(s.implementations) for s in self.submissions)
         return [_settings_line(config), _tolerance_line(config),
                 f"gradcheck: {len(self.submissions)} submission{'s' * (len(self.submissions) != 1)}, "
-                f"{n_impl} implementation{'s' * (n_impl != 1)} recognised"]
+                f"{n_impl} implementation{'s' * (n_impl != 1)} recognised", _hypothesis_line(config)]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, "gradcheck", None)
@@ -482,6 +489,8 @@ class SubmissionFile(pytest.File):
             if impl.has_interface:
                 yield InterfaceItem.from_parent(self, name=f"{impl.name}[interface]", impl=impl, cases=cases,
                                                 judge=judge)
+            if impl.kind == "reference" and impl.model:  # not the self-consistency classes: no model to draw
+                yield HypothesisItem.from_parent(self, name=f"{impl.name}[hypothesis]", impl=impl, judge=judge)
 
 
 class Verdict(AssertionError):
@@ -717,6 +726,35 @@ class SelfItem(GradcheckItem):
         if not ok:
             self._show_output(outcome.output)
             raise Verdict(f"{self.impl.name}.loss(X, y, reg={self.reg:g}) against its own loss, on drawn data:\n{text}")
+
+
+class HypothesisItem(GradcheckItem):
+    """The implementation on networks drawn by Hypothesis; a failure is shrunk and confirmed (gradcheck.drawn)."""
+
+    check = "hypothesis"
+
+    def runtest(self) -> None:
+        from .drawn import check_drawn, reproduce_command
+
+        o = self.config.option
+        target = _display(self.path, Path(self.config.invocation_params.dir))
+        result = check_drawn(
+            self.impl, examples=o.gradcheck_examples, seed=o.gradcheck_seed, timeout=self.judge.timeout,
+            use_jax="jax" in o.gradcheck_oracles, module=self.path.stem,
+            reproduce=reproduce_command(target, o.gradcheck_seed, o.gradcheck_examples, self.impl.name),
+            explain_error=_student_traceback)
+        self.gradcheck_result = {"hypothesis": result.to_dict()}
+        if result.unconfirmed:
+            self.gradcheck_result["message"] = result.message
+            pytest.skip(result.message)
+        if not result.ok:
+            self._show_output(result.output)
+            raise Verdict(f"{self.impl.name} on networks drawn by Hypothesis ({_drawn_count(result.examples)}, "
+                          f"--gradcheck-seed={result.seed}):\n{result.message}")
+
+
+def _drawn_count(n: int) -> str:
+    return f"{n} drawn" if n != 1 else "1 drawn"
 
 
 class ImportItem(GradcheckItem):

@@ -678,6 +678,8 @@ class PropertyOutcome:
         mismatches: what is wrong on that case.
         hard_wired: the sizes the code accepts, e.g. ``{"hiddenLayerSize": 3}``, when it raises
             or returns wrong shapes for every other value of those sizes; else ``None``.
+        flaky: the gradients of one case changed between calls; ``case`` is then the first
+            failure, not shrunk.
     """
 
     ok: bool
@@ -687,6 +689,7 @@ class PropertyOutcome:
     case: Case | None = None
     mismatches: tuple[Mismatch, ...] = ()
     hard_wired: dict[str, int] | None = field(default=None)
+    flaky: bool = False
 
     def __bool__(self) -> bool:
         return self.ok
@@ -707,6 +710,8 @@ def run_property_check(
     seed: int | None = None,
     probe_sizes: bool = True,
     reference: Callable[[Case], Mapping[str, Any]] | None = None,
+    max_shrink_draws: int | None = None,
+    with_jax: bool = True,
 ) -> PropertyOutcome:
     """Run ``compute_grads`` on drawn cases, shrink the first failure, and say what is wrong.
 
@@ -722,6 +727,13 @@ def run_property_check(
         reference: ``case -> {parameter name: right gradient}``, e.g. the JAX oracle; by default
             each case's expected values (the analytic backward pass). On the smallest failure the
             report adds a central difference and, where ``gradcheck._jax`` exists, JAX's value.
+        max_shrink_draws: stop shrinking after this many cases drawn past the first failure
+            (those the strategy's filters reject included) and report the smallest failure seen
+            (by number of array elements, then sum of magnitudes); ``None``: shrink until
+            Hypothesis is done. A network of three layers can take seconds to shrink fully,
+            most of the tries being rejected by the filters.
+        with_jax: add JAX's value to the report where ``gradcheck._jax`` is installed; ``False``
+            keeps jax unimported.
 
     Returns:
         A :class:`PropertyOutcome`; ``outcome.message`` holds the report when it failed.
@@ -738,8 +750,21 @@ def run_property_check(
         raise TypeError(f"seed must be an integer or None, not {seed!r}")
     if not isinstance(strategy, st.SearchStrategy):
         strategy = cases_for(strategy)
-    calls: dict[str, Any] = {"n": 0, "first_failure": None, "first_case": None, "first_mismatches": ()}
+    if max_shrink_draws is not None:
+        max_shrink_draws = _check_int("max_shrink_draws", max_shrink_draws, minimum=0)
+    calls: dict[str, Any] = {"n": 0, "first_failure": None, "first_case": None, "first_mismatches": (),
+                             "best": None, "drawn": 0, "drawn_at_failure": None, "spent": False}
     passed_dims: list[dict[str, int]] = []
+    given = strategy
+
+    @st.composite
+    def counted(draw) -> Case:
+        calls["drawn"] += 1
+        if (max_shrink_draws is not None and calls["drawn_at_failure"] is not None
+                and calls["drawn"] - calls["drawn_at_failure"] > max_shrink_draws):
+            calls["spent"] = True
+            raise _ShrinkBudgetSpent
+        return draw(given)
 
     def fails(case: Case) -> bool:
         calls["n"] += 1
@@ -747,39 +772,57 @@ def run_property_check(
         bad = bool(found)
         if bad and calls["first_failure"] is None:
             calls["first_failure"], calls["first_case"], calls["first_mismatches"] = calls["n"], case, tuple(found)
+            calls["drawn_at_failure"] = calls["drawn"]
         elif not bad and len(passed_dims) < 5 and case.dims not in passed_dims:
             passed_dims.append(case.dims)
+        if bad and (calls["best"] is None or _size_key(case) < _size_key(calls["best"])):
+            calls["best"] = case
         return bad
 
     search = settings(max_examples=max_examples, database=None, deadline=None, derandomize=False,
                       phases=(Phase.generate, Phase.shrink), suppress_health_check=list(HealthCheck),
                       report_multiple_bugs=False, print_blob=False, verbosity=Verbosity.quiet)
     try:
-        smallest = find(strategy, fails, settings=search, random=random.Random(seed))
+        smallest = find(given if max_shrink_draws is None else counted(), fails, settings=search,
+                        random=random.Random(seed))
     except (NoSuchExample, Unsatisfiable):
         if not calls["n"]:
             raise ValueError(f"the strategy {strategy!r} drew no valid case in {max_examples} tries: its bounds "
                              "or filters reject every draw. Widen them.") from None
         return PropertyOutcome(True, seed, calls["n"])
-    except Flaky:
-        return _flaky_outcome(calls, seed)
+    except (Flaky, _ShrinkBudgetSpent):
+        # Stopping a draw part-way can surface as Hypothesis's "inconsistent data generation".
+        if not calls["spent"]:
+            return _flaky_outcome(calls, seed, with_jax)
+        smallest = calls["best"]
     mismatches = tuple(_attempt(compute_grads, smallest, reference))
     if not mismatches:  # the smallest failure passed when called again
-        return _flaky_outcome(calls, seed)
+        return _flaky_outcome(calls, seed, with_jax)
     hard_wired = None
     if probe_sizes and _cannot_take(mismatches):
         hard_wired = _hard_wired_sizes(compute_grads, smallest.model, passed_dims, seed, reference)
     examples = calls["first_failure"] or calls["n"]
-    return PropertyOutcome(False, seed, examples, _report(smallest, mismatches, hard_wired, seed, examples),
+    text = _report(smallest, mismatches, hard_wired, seed, examples, with_jax=with_jax)
+    return PropertyOutcome(False, seed, examples, text,
                            smallest, mismatches, hard_wired)
 
 
-def _flaky_outcome(calls: Mapping[str, Any], seed: int) -> PropertyOutcome:
+class _ShrinkBudgetSpent(BaseException):
+    """Raised through Hypothesis's find to stop shrinking (a BaseException, so nothing catches it)."""
+
+
+def _size_key(case: Case) -> tuple[int, float]:
+    arrays = [np.asarray(v) for v in (*case.inputs.values(), *case.params.values())]
+    return sum(a.size for a in arrays), float(sum(np.abs(a).sum() for a in arrays))
+
+
+def _flaky_outcome(calls: Mapping[str, Any], seed: int, with_jax: bool = True) -> PropertyOutcome:
     case, found = calls["first_case"], calls["first_mismatches"]
     msg = (f"The gradients of one case changed from one call to the next (seed {seed}): the code keeps "
            f"state between calls, or is random. The first failure, not shrunk:\n")
-    msg += _report(case, found, None, seed, calls["first_failure"], shrunk=False) if case is not None else ""
-    return PropertyOutcome(False, seed, calls["first_failure"] or calls["n"], msg, case, tuple(found))
+    if case is not None:
+        msg += _report(case, found, None, seed, calls["first_failure"], shrunk=False, with_jax=with_jax)
+    return PropertyOutcome(False, seed, calls["first_failure"] or calls["n"], msg, case, tuple(found), flaky=True)
 
 
 # Hard-wired sizes -------------------------------------------------------------------------------
@@ -861,8 +904,8 @@ def _jax_value(case: Case, param: str, index: tuple[int, ...]) -> float | None:
     return float(np.asarray(grads[param])[index])
 
 
-def _report(case: Case, mismatches: Sequence[Mismatch], hard_wired, seed: int, examples: int,
-            *, shrunk: bool = True) -> str:
+def _headline(case: Case, hard_wired, seed: int, examples: int, *, shrunk: bool = True) -> list[str]:
+    """The verdict's first lines: the hard-wired sizes, if any, then where the code fails."""
     dims = ", ".join(f"{k}={v}" for k, v in case.dims.items())
     where = f"{case.model.name}{' (' + dims + ')' if dims else ''}"
     lines = []
@@ -872,6 +915,12 @@ def _report(case: Case, mismatches: Sequence[Mismatch], hard_wired, seed: int, e
                      f"missing or misshapen gradients whenever {'it changes' if len(hard_wired) == 1 else 'one of them changes'}.")
     lines.append(f"Fails on a drawn network of {where}, found after {examples} example"
                  f"{'s' if examples != 1 else ''} (seed {seed}){' and shrunk to the smallest that fails' if shrunk else ''}:")
+    return lines
+
+
+def _report(case: Case, mismatches: Sequence[Mismatch], hard_wired, seed: int, examples: int,
+            *, shrunk: bool = True, with_jax: bool = True) -> str:
+    lines = _headline(case, hard_wired, seed, examples, shrunk=shrunk)
     for mm in mismatches:
         if mm.kind == "raised":
             lines.append(f"  the call raised {mm.detail}")
@@ -883,7 +932,7 @@ def _report(case: Case, mismatches: Sequence[Mismatch], hard_wired, seed: int, e
             idx = list(mm.index) if mm.index else ""
             fd, fd_err = _central_difference(case, mm.param, mm.index)
             tol = f"±{mm.tolerance:.1g}" if mm.tolerance > 1e-300 else "exactly"
-            jax_value = _jax_value(case, mm.param, mm.index)
+            jax_value = _jax_value(case, mm.param, mm.index) if with_jax else None
             lines.append(f"    worst {mm.param}{idx}: yours {mm.got:.8g}   expected {mm.expected:.8g} {tol}"
                          f"   central difference {fd:.8g} ±{fd_err:.1g}"
                          + (f"   jax {jax_value:.8g}" if jax_value is not None else ""))

@@ -61,8 +61,8 @@ def test_every_correct_example_passes_all_its_items(pytester, example):
 def test_a_correct_notes_class_passes_every_oracle_on_every_case(pytester):
     _copy(pytester, "correct/neural_network.py", "homework.py")
     result = pytester.runpytest("--gradcheck", "homework.py", "-v")
-    # 5 cases x 3 oracles, [shapes], [interface]
-    result.assert_outcomes(passed=17)
+    # 5 cases x 3 oracles, [shapes], [interface], [hypothesis]
+    result.assert_outcomes(passed=18)
     result.stdout.fnmatch_lines(["*homework.py::Neural_Network[[]three-examples-jax[]] PASSED*"])
 
 
@@ -94,7 +94,7 @@ def test_a_failure_names_the_likely_mistake_from_the_catalog(pytester):
 def test_the_planted_bugs_of_the_course_are_both_reported(pytester):
     _copy(pytester, "wrong/planted_bugs.py")
     result = pytester.runpytest("--gradcheck", "planted_bugs.py", FD, "-k", "coursera-l3")
-    result.assert_outcomes(failed=1, deselected=3)
+    result.assert_outcomes(failed=1, deselected=4)
     out = result.stdout.str()
     assert "dW2" in out and "db1" in out
 
@@ -117,7 +117,7 @@ def test_a_regularised_class_is_checked_on_the_regularised_cases(pytester):
     _copy(pytester, "correct/neural_network_regularised.py", "homework.py")
     result = pytester.runpytest("--gradcheck", "homework.py", FD, "-v")
     result.stdout.fnmatch_lines(["*Neural_Network[[]three-examples-regularised-fd[]] PASSED*"])
-    result.assert_outcomes(passed=4)
+    result.assert_outcomes(passed=5)
 
 
 def test_a_class_whose_sizes_are_attributes_is_resized_for_other_sizes(pytester):
@@ -125,7 +125,7 @@ def test_a_class_whose_sizes_are_attributes_is_resized_for_other_sizes(pytester)
     _copy(pytester, "correct/neural_network.py", "homework.py")
     result = pytester.runpytest("--gradcheck", "homework.py", FD, "-v", "-k", "distinct or interface")
     result.stdout.fnmatch_lines(["*[[]distinct-dims-fd[]] PASSED*", "*[[]interface[]] PASSED*"])
-    result.assert_outcomes(passed=2, deselected=5)
+    result.assert_outcomes(passed=2, deselected=6)
 
 
 def test_the_course_building_blocks_are_checked_on_their_own(pytester):
@@ -145,7 +145,7 @@ def test_both_notebook_generations_of_dA_numbering_are_matched_by_shape(pytester
     ).replace('grads["dA" + str(l)] = dA_prev_temp', 'grads["dA" + str(l + 1)] = dA_prev_temp')
     (pytester.path / "old.py").write_text(old)
     result = pytester.runpytest("--gradcheck", "old.py", FD, "-k", "L_model_backward")
-    result.assert_outcomes(passed=4, deselected=8)
+    result.assert_outcomes(passed=5, deselected=8)
 
 
 def test_a_cs231n_class_with_a_wrong_bias_gradient_fails_against_its_own_loss(pytester):
@@ -164,7 +164,7 @@ def test_a_syntax_error_fails_only_its_own_item(pytester):
     _copy(pytester, "wrong/syntax_error.py", "subs/broken.py")
     _copy(pytester, "correct/backprop_function.py", "subs/fine.py")
     result = pytester.runpytest("--gradcheck", "subs", FD)
-    result.assert_outcomes(passed=6, failed=1)
+    result.assert_outcomes(passed=7, failed=1)
     result.stdout.fnmatch_lines(["*broken.py cannot be imported*", "*SyntaxError*"])
 
 
@@ -172,7 +172,7 @@ def test_a_constructor_that_raises_shows_the_students_traceback_only(pytester):
     _write(pytester, "homework.py", NOTES_CLASS_RAISING)
     _copy(pytester, "correct/backprop_function.py", "other.py")
     result = pytester.runpytest("--gradcheck", "homework.py", "other.py", FD)
-    result.assert_outcomes(passed=6, failed=7)
+    result.assert_outcomes(passed=7, failed=8)
     result.stdout.fnmatch_lines([
         "*Neural_Network() raised ZeroDivisionError on case single-example*gradcheck's frames hidden*",
         "*homework.py*line 8, in __init__*",
@@ -190,7 +190,7 @@ def test_what_student_code_prints_is_kept_apart_from_the_report(pytester):
             return 2 * np.ones_like(W1), np.ones_like(W2)
     """)
     result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "three-examples-fd")
-    result.assert_outcomes(failed=1, deselected=5)
+    result.assert_outcomes(failed=1, deselected=6)
     result.stdout.fnmatch_lines(["*dJdW1*", "*Captured student output call*", "debugging: here we go"])
 
 
@@ -211,7 +211,7 @@ def test_code_that_changes_its_inputs_in_place_is_reported(pytester):
             return dJdW1, a2.T @ delta3
     """)
     result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "three-examples-fd")
-    result.assert_outcomes(failed=1, deselected=5)
+    result.assert_outcomes(failed=1, deselected=6)
     result.stdout.fnmatch_lines(["*backprop(X, y, W1, W2) changed its argument X in place*"])
 
 
@@ -223,7 +223,7 @@ def test_slow_code_fails_at_the_timeout(pytester):
             time.sleep(30)
     """)
     result = pytester.runpytest("--gradcheck", "homework.py", FD, "--gradcheck-timeout=0.2", "-k", "single-example-fd")
-    result.assert_outcomes(failed=1, deselected=5)
+    result.assert_outcomes(failed=1, deselected=6)
     result.stdout.fnmatch_lines(["*backprop(X, y, W1, W2) did not return within --gradcheck-timeout=0.2 s*"])
 
 
@@ -231,7 +231,7 @@ def test_a_submission_that_hangs_on_import_fails_its_import_item(pytester):
     _write(pytester, "subs/hangs.py", "while True:\n    pass\n")
     _copy(pytester, "correct/backprop_function.py", "subs/fine.py")
     result = pytester.runpytest("--gradcheck", "subs", FD, "--gradcheck-timeout=0.3")
-    result.assert_outcomes(passed=6, failed=1)
+    result.assert_outcomes(passed=7, failed=1)
     result.stdout.fnmatch_lines(["TimeoutError: importing hangs.py took longer than --gradcheck-timeout=0.3 s"])
 
 
@@ -241,7 +241,7 @@ def test_a_list_result_and_a_1_shaped_cost_are_accepted(pytester):
         'return [(X.T @ delta2).tolist(), (a2.T @ delta3).tolist()]')
     (pytester.path / "homework.py").write_text(source)
     result = pytester.runpytest("--gradcheck", "homework.py", FD)
-    result.assert_outcomes(passed=6)
+    result.assert_outcomes(passed=7)
 
 
 def test_a_wrong_number_of_returned_values_is_a_clear_verdict(pytester):
@@ -282,7 +282,7 @@ def test_two_folders_helper_modules_of_the_same_name_do_not_collide(pytester):
                 return X.T @ delta2, scale(a2.T @ delta3)
         """)
     result = pytester.runpytest("--gradcheck", "alice/homework.py", "bob/homework.py", FD, "-k", "three-examples-fd")
-    result.assert_outcomes(passed=1, failed=1, deselected=10)
+    result.assert_outcomes(passed=1, failed=1, deselected=12)
     result.stdout.fnmatch_lines(["FAILED bob/homework.py::backprop[[]three-examples-fd[]]*"])
 
 
@@ -297,7 +297,7 @@ def test_with_gradcheck_only_the_submissions_are_collected(pytester):
     _copy(pytester, "correct/backprop_function.py", "homework.py")
     pytester.makepyfile(test_other="def test_other():\n    assert False\n")
     result = pytester.runpytest("--gradcheck", "homework.py", FD)
-    result.assert_outcomes(passed=6)
+    result.assert_outcomes(passed=7)
 
 
 def test_a_missing_target_is_a_usage_error_that_lists_the_conventions(pytester):
@@ -341,7 +341,7 @@ def test_in_a_folder_helpers_are_skipped_and_tests_and_environments_ignored(pyte
     _write(pytester, "subs/venv/lib/helper.py", "raise SystemExit('a virtual environment is no submission')\n")
     (pytester.path / "subs/venv/pyvenv.cfg").write_text("home = /usr/bin\n")
     result = pytester.runpytest("--gradcheck", "subs", FD, "-rs")
-    result.assert_outcomes(passed=6, skipped=1)
+    result.assert_outcomes(passed=7, skipped=1)
     result.stdout.fnmatch_lines(["SKIPPED * nothing in dnn_utils.py is recognised*"])
 
 
@@ -396,10 +396,10 @@ def test_the_report_file_holds_every_item_per_submission(pytester):
     result = pytester.runpytest("--gradcheck", "subs", FD, "--gradcheck-report", "grades.json")
     result.stdout.fnmatch_lines(["gradcheck: report written to grades.json"])
     grades = json.loads((pytester.path / "grades.json").read_text())
-    assert grades["settings"] == {"oracles": ["fd"], "tolerance": 10.0, "seed": 0, "timeout": 10.0, "examples": 25}
+    assert grades["settings"] == {"oracles": ["fd"], "tolerance": 10.0, "seed": 0, "timeout": 10.0, "examples": 50}
     subs = {s["path"]: s for s in grades["submissions"]}
     assert list(subs) == ["subs/alice.py", "subs/bob.py", "subs/carol.py"]
-    assert (subs["subs/alice.py"]["passed"], subs["subs/alice.py"]["failed"]) == (6, 0)
+    assert (subs["subs/alice.py"]["passed"], subs["subs/alice.py"]["failed"]) == (7, 0)
     assert subs["subs/alice.py"]["implementations"] == [
         {"name": "backprop", "convention": "a backprop(X, y, W1, W2) function", "model": "welch"}]
     bob = {item["case"]: item for item in subs["subs/bob.py"]["items"] if item["check"] == "gradients"}
@@ -418,11 +418,11 @@ def test_it_runs_under_xdist_and_writes_junit_xml(pytester):
     _copy(pytester, "wrong/swapped_return.py", "subs/bob.py")
     result = pytester.runpytest_subprocess("--gradcheck", "subs", FD, "-n", "2", "-p", "no:randomly",
                                            "--junitxml=junit.xml", "--gradcheck-report=grades.json")
-    result.assert_outcomes(passed=6, failed=6)
+    result.assert_outcomes(passed=7, failed=7)
     xml = (pytester.path / "junit.xml").read_text()
     assert 'name="backprop[three-examples-fd]"' in xml
     grades = json.loads((pytester.path / "grades.json").read_text())
-    assert [s["failed"] for s in grades["submissions"]] == [0, 6]
+    assert [s["failed"] for s in grades["submissions"]] == [0, 7]
 
 
 # The implements decorator ---------------------------------------------------------------
@@ -453,7 +453,7 @@ def test_a_set_params_that_fills_W2_first_fails_the_interface_item(pytester):
         "W1_start = 0\n", "W1_start = 0\n        params = np.concatenate((params[-3:], params[:-3]))\n")
     (pytester.path / "homework.py").write_text(source)
     result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "interface")
-    result.assert_outcomes(failed=1, deselected=6)
+    result.assert_outcomes(failed=1, deselected=7)
     # With all-ones weights any order looks right: the asymmetric twin is the first to show it.
     result.stdout.fnmatch_lines([
         "single-example-asymmetric: Neural_Network.setParams(params) did not set W1 to its part of params "
@@ -467,7 +467,7 @@ def test_a_wrong_stored_intermediate_is_reported_by_name(pytester):
         "        return dJdW1, dJdW2", "        self.a2 = self.z2\n        return dJdW1, dJdW2")
     (pytester.path / "homework.py").write_text(source)
     result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "three-examples-fd")
-    result.assert_outcomes(failed=1, deselected=6)
+    result.assert_outcomes(failed=1, deselected=7)
     result.stdout.fnmatch_lines(["*intermediates WRONG (a2)*"])
 
 
@@ -480,11 +480,11 @@ def test_jax_compiles_once_per_network_shape_not_once_per_item(pytester):
 
     _copy(pytester, "correct/backprop_function.py", "a.py")
     _copy(pytester, "correct/neural_network.py", "b.py")
-    pytester.runpytest("--gradcheck", "a.py", "--gradcheck-oracles=jax").assert_outcomes(passed=6)
+    pytester.runpytest("--gradcheck", "a.py", "--gradcheck-oracles=jax").assert_outcomes(passed=7)
     jax.monitoring.register_event_duration_secs_listener(listen)
     try:
         # Another implementation on the same five cases: every network shape is compiled already.
-        pytester.runpytest("--gradcheck", "b.py", "--gradcheck-oracles=jax").assert_outcomes(passed=7)
+        pytester.runpytest("--gradcheck", "b.py", "--gradcheck-oracles=jax").assert_outcomes(passed=8)
     finally:
         jax.monitoring.unregister_event_duration_listener(listen)
     assert compiles == []
@@ -501,7 +501,7 @@ def test_a_wrong_sigmoid_prime_is_named_by_the_interface_item(pytester):
         "return np.exp(-z) / ((1 + np.exp(-z)) ** 2)", "return self.sigmoid(z) * (1 - z)")
     (pytester.path / "homework.py").write_text(source)
     result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "interface")
-    result.assert_outcomes(failed=1, deselected=6)
+    result.assert_outcomes(failed=1, deselected=7)
     result.stdout.fnmatch_lines([
         "single-example: Neural_Network.sigmoidPrime(z) is wrong: at z = * yours is *, f'(z) = *; "
         "it must be e^(-z)/(1 + e^(-z))^2, i.e. f(z)(1 - f(z)).",

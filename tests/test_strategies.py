@@ -622,3 +622,16 @@ def test_correct_submissions_pass_every_drawn_case(compute_grads, model):
     outcome = run_property_check(compute_grads, model, max_examples=CORRECT_EXAMPLES, seed=2026)
     assert outcome.ok, outcome.message
     assert outcome.examples == CORRECT_EXAMPLES
+
+
+def test_a_bounded_shrink_reports_the_smallest_failure_seen_the_same_way_every_time():
+    def doubles_dW2(case):
+        grads = deep_compact_style(case)
+        grads["W2"] = 2 * grads["W2"]
+        return grads
+
+    runs = [run_property_check(doubles_dW2, deep_cases(min_layers=3, max_layers=3), max_examples=20, seed=11,
+                               max_shrink_draws=50) for _ in range(2)]
+    assert not runs[0].ok and not runs[0].flaky
+    assert runs[0].mismatches[0].param == "W2"
+    assert runs[0].message == runs[1].message

@@ -1,0 +1,433 @@
+"""The ``[hypothesis]`` item's work: one implementation run on drawn networks of its model.
+
+:func:`check_drawn` adapts an :class:`~gradcheck.conventions.Implementation` to
+:func:`gradcheck.strategies.run_property_check`, then confirms the smallest failure before
+anyone is told about it, and writes the verdict: the wrong gradients under the student's own
+names, the worst element with every oracle's value, the "hard-wired to ..." verdict, the
+smallest failing case as Python code that calls the student's code, and how to reproduce it.
+
+While searching, the drawn cases are judged against the model's analytic backward pass in
+float64 numpy (which agrees with JAX to about 1e-15). JAX itself compiles once per network
+shape (about 0.4 s) and 50 drawn networks have some 30 shapes, so it would make the item
+twenty times slower; it judges the smallest failure instead. There the worst element of each
+wrong gradient is computed again by central differences and, when the ``jax`` oracle is
+selected, by JAX; the failure is reported only when at least two of these agree with each
+other and not with the student. Otherwise the item is not judged (a gradcheck bug, not the
+student's).
+
+Importing this module imports hypothesis and numpy, never jax or scipy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from .cases import Case
+from .conventions import (
+    GradientCheckingPair,
+    Implementation,
+    LLayer,
+    NotesClass,
+    Registered,
+    StudentError,
+    _Calls,
+    _spelled,
+)
+from .strategies import Mismatch, PropertyOutcome, _headline, as_code, cases_for, deep_cases, run_property_check
+
+__all__ = ["Confirmation", "DrawnResult", "call_code", "check_drawn", "confirm", "reproduce_command"]
+
+#: Cases drawn while shrinking a failure: a welch network shrinks fully within it; a deep network
+#: of three layers, most of whose draws the strategy's filters reject, stops part-way.
+MAX_SHRINK_DRAWS = 400
+#: A difference-based value agrees with an exact one within this many of its error estimates.
+_FD_SAFETY = 10.0
+
+
+class _TimedOut(BaseException):
+    """Student code ran past the time limit on a drawn case: stop searching (each try would wait again)."""
+
+    def __init__(self, case: Case, error: StudentError):
+        super().__init__(str(error))
+        self.case = case
+        self.error = error
+
+
+def _strategy(impl: Implementation) -> st.SearchStrategy[Case]:
+    if isinstance(impl, GradientCheckingPair):  # the course's pair is written for exactly three layers
+        square = dict(min_examples=2, max_examples=3, min_inputs=2, max_inputs=3, min_width=2, max_width=3)
+        return st.one_of(deep_cases(min_layers=3, max_layers=3),
+                         deep_cases(min_layers=3, max_layers=3, distinct_dims=False, **square))
+    return cases_for(impl.model)
+
+
+def _compute(impl: Implementation, timeout: float | None) -> Callable[[Case], dict[str, Any]]:
+    def compute(case: Case) -> dict[str, Any]:
+        try:
+            return impl.run(case, timeout).grads
+        except StudentError as exc:
+            if exc.__cause__ is None and "did not return within" in str(exc):
+                raise _TimedOut(case, exc) from None
+            raise
+    return compute
+
+
+# Confirmation -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Confirmation:
+    """Every oracle's value at the worst element of one wrong gradient.
+
+    Attributes:
+        param: the parameter (``W1``).
+        index: the element.
+        yours: the student's value.
+        values: oracle name -> its value (``analytic``, ``central differences``, ``jax``).
+        errors: oracle name -> its error estimate (round-off for the exact ones).
+    """
+
+    param: str
+    index: tuple[int, ...]
+    yours: float
+    values: dict[str, float]
+    errors: dict[str, float]
+
+    def _close(self, a: str, b: str) -> bool:
+        bound = self.errors[a] + self.errors[b]
+        return abs(self.values[a] - self.values[b]) <= bound
+
+    @property
+    def agreeing(self) -> list[str]:
+        """The largest group of oracles that agree with each other (the analytic pass's group on a tie)."""
+        names = list(self.values)
+        groups = [[b for b in names if self._close(a, b)] for a in names]
+        return max(groups, key=len)
+
+    @property
+    def confirmed(self) -> bool:
+        """At least two oracles agree, and the student's value is outside their error bars."""
+        agree = self.agreeing
+        outside = all(not abs(self.yours - self.values[o]) <= self.errors[o] for o in agree)  # NaN is outside
+        return len(agree) >= 2 and outside
+
+    def describe(self, label: str) -> str:
+        at = f"{label}{list(self.index) if self.index else ''}"
+        values = ", ".join(f"{o} {v:.10g}" + (f" ±{self.errors[o]:.1g}" if o == "central differences" else "")
+                           for o, v in self.values.items())
+        agree = self.agreeing
+        if len(agree) == len(self.values):
+            said = "all agree" if len(agree) > 2 else "both agree"
+        elif len(agree) >= 2:
+            others = [o for o in self.values if o not in agree]
+            said = f"{' and '.join(agree)} agree; {' and '.join(others)} disagree{'s' if len(others) == 1 else ''}"
+        else:
+            said = "no two agree"
+        return f"    oracles at {at}: {values}: {said}"
+
+
+def _fd_gradients(case: Case) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    from .oracles import central_differences, flatten, model_batch_cost, relu_preactivations, unflatten
+
+    theta, layout = flatten(case.params, case.param_names)
+    watch = relu_preactivations(case.model, case.dims)
+    fd = central_differences(model_batch_cost(case.model, case.inputs, layout, watch), theta)
+    return unflatten(fd.grad, layout), unflatten(fd.err, layout)
+
+
+def _jax_gradients(case: Case) -> dict[str, np.ndarray] | None:
+    try:
+        from . import _jax
+    except ImportError:
+        return None
+    try:
+        return _jax.model_gradients(case.model, case.inputs, case.params)[0]
+    except Exception:  # a JAX problem leaves the other oracles to confirm; it never fails the student
+        return None
+
+
+def confirm(case: Case, mismatches: tuple[Mismatch, ...], *, use_jax: bool = True) -> list[Confirmation]:
+    """For each wrong-valued gradient of ``case``, every oracle's value at its worst element."""
+    values = [mm for mm in mismatches if mm.kind == "value"]
+    if not values:
+        return []
+    fd, fd_err = _fd_gradients(case)
+    jax = _jax_gradients(case) if use_jax else None
+    analytic = case.expected["grads"]
+    out = []
+    for mm in values:
+        idx = tuple(mm.index or ())
+        found = {"analytic": float(np.asarray(analytic[mm.param])[idx]),
+                 "central differences": float(np.asarray(fd[mm.param])[idx])}
+        errors = {"analytic": mm.tolerance, "central differences": _FD_SAFETY * float(np.asarray(fd_err[mm.param])[idx])}
+        if jax is not None:
+            found["jax"] = float(np.asarray(jax[mm.param])[idx])
+            errors["jax"] = mm.tolerance
+        out.append(Confirmation(mm.param, idx, float(mm.got), found, errors))
+    return out
+
+
+# The verdict --------------------------------------------------------------------------------
+@dataclass
+class DrawnResult:
+    """What the ``[hypothesis]`` item found.
+
+    Attributes:
+        ok: no drawn case failed (or a failure could not be confirmed: see ``unconfirmed``).
+        seed, examples: the search's seed and the number of cases drawn (up to the first failure).
+        message: the verdict when not ok; the reason when unconfirmed.
+        unconfirmed: the oracles disagree on the smallest failure, so the student is not failed.
+        outcome: the property check's outcome.
+        confirmations: every oracle's value at each wrong gradient's worst element.
+        output: what the student's code printed on the smallest failing case.
+    """
+
+    ok: bool
+    seed: int
+    examples: int
+    message: str = ""
+    unconfirmed: bool = False
+    outcome: PropertyOutcome | None = None
+    confirmations: list[Confirmation] = field(default_factory=list)
+    output: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"seed": self.seed, "examples": self.examples}
+        o = self.outcome
+        if o is not None and not o.ok:
+            out.update(case=as_code(o.case) if o.case is not None else None,
+                       dims=o.case.dims if o.case is not None else None, hard_wired=o.hard_wired,
+                       wrong=sorted({mm.param for mm in o.mismatches if mm.param}),
+                       agreeing={c.param: c.agreeing for c in self.confirmations})
+        return out
+
+
+def check_drawn(impl: Implementation, *, examples: int, seed: int, timeout: float | None = None,
+                use_jax: bool = True, module: str = "homework", reproduce: str = "",
+                explain_error: Callable[[StudentError, Case], str] | None = None) -> DrawnResult:
+    """Run ``impl`` on up to ``examples`` drawn networks of its model; confirm and explain a failure.
+
+    Args:
+        impl: a recognised implementation of a reference model (``impl.model`` names it).
+        examples: how many networks to draw at most.
+        seed: the search's seed; the same seed draws and shrinks the same way.
+        timeout: the limit for each call into student code (``None``: none).
+        use_jax: confirm the smallest failure with JAX too.
+        module: the student's module name, for the code that reproduces the failure.
+        reproduce: the command line that reruns the item, quoted at the end of a failure.
+        explain_error: renders the student's exception on the smallest case (their traceback).
+    """
+    try:
+        outcome = run_property_check(_compute(impl, timeout), _strategy(impl), max_examples=examples, seed=seed,
+                                     max_shrink_draws=MAX_SHRINK_DRAWS, with_jax=use_jax)
+    except _TimedOut as stop:
+        message = "\n".join([
+            f"{stop.error} on a drawn network of {stop.case.model.name} ({_dims(stop.case)}) (seed {seed}); "
+            "the search stopped there (each further try would wait as long).",
+            *_code_lines(impl, stop.case, module, shrunk=False), *_reproduce_lines(reproduce)])
+        return DrawnResult(False, seed, 0, message)
+    if outcome.ok:
+        return DrawnResult(True, outcome.seed, outcome.examples, outcome=outcome)
+    case = outcome.case
+    if case is None:  # nothing to show but the outcome's own words
+        return DrawnResult(False, outcome.seed, outcome.examples, outcome.message, outcome=outcome)
+    confirmations = confirm(case, outcome.mismatches, use_jax=use_jax) if not outcome.flaky else []
+    doubtful = [c for c in confirmations if not c.confirmed]
+    if doubtful and len(doubtful) == len(confirmations) and not _structural(outcome.mismatches):
+        lines = [f"gradcheck's oracles do not confirm the failure on a drawn network of {case.model.name} "
+                 f"({_dims(case)}, seed {outcome.seed}), so it is not held against this code. Please report "
+                 f"this case as a bug in gradcheck:"]
+        lines += [c.describe(c.param) + f"; yours {c.yours:.10g}" for c in doubtful]
+        lines += ["    " + line if line else "" for line in as_code(case).splitlines()]
+        return DrawnResult(True, outcome.seed, outcome.examples, "\n".join(lines), True, outcome, confirmations)
+    error, output, names, shapes = _rerun(impl, case, timeout)
+    message = _message(impl, outcome, confirmations, module, reproduce,
+                       explain_error(error, case) if error is not None and explain_error else None, names, shapes)
+    return DrawnResult(False, outcome.seed, outcome.examples, message, False, outcome, confirmations, output)
+
+
+def _structural(mismatches) -> bool:
+    return any(mm.kind != "value" for mm in mismatches)
+
+
+def _rerun(impl: Implementation, case: Case,
+           timeout: float | None) -> tuple[StudentError | None, str, dict[str, str], list[str]]:
+    """On the smallest failure: the student's exception (with its traceback), output, names for the
+    gradients, and the shape problems in named dimensions."""
+    from .shapes import shape_problems
+
+    try:
+        out = impl.run(case, timeout)
+    except StudentError as exc:
+        return exc, exc.output, {}, []
+    try:
+        shapes = shape_problems(out.grads, case)
+    except ValueError:
+        shapes = []
+    return None, out.output, out.names, shapes
+
+
+def _dims(case: Case) -> str:
+    return ", ".join(f"{k}={v}" for k, v in case.dims.items())
+
+
+def _student_names(impl: Implementation, case: Case, seen: dict[str, str] | None = None) -> dict[str, str]:
+    """Parameter name -> the student's name for its gradient (``W1`` -> ``dJdW1``): as the code
+    returned them (``seen``), else as its convention names them."""
+    if seen and set(seen) == set(case.param_names):
+        return dict(seen)
+    if impl.model.startswith("welch") and not isinstance(impl, Registered):
+        return {p: f"dJd{p}" for p in case.param_names}
+    return {p: f"d{p}" for p in case.param_names}
+
+
+def _message(impl: Implementation, outcome: PropertyOutcome, confirmations: list[Confirmation], module: str,
+             reproduce: str, error_text: str | None, seen: dict[str, str] | None = None,
+             shapes: list[str] | None = None) -> str:
+    case = outcome.case
+    names = _student_names(impl, case, seen)
+    if outcome.flaky:
+        lines = outcome.message.split("\n")
+        lines = lines[: next((i for i, s in enumerate(lines) if s.startswith("The failing case")), len(lines))]
+        shrunk = False
+    else:
+        lines = _headline(case, outcome.hard_wired, outcome.seed, outcome.examples)
+        shrunk = True
+    by_param = {c.param: c for c in confirmations}
+    for mm in outcome.mismatches:
+        label = names.get(mm.param, mm.param)
+        if mm.kind == "raised":
+            lines.append("  " + (error_text or f"the call raised {mm.detail}").replace("\n", "\n  "))
+        elif mm.kind == "shape" and any(p.startswith(f"{label} ") for p in shapes or ()):
+            lines += [f"  {p}" for p in shapes if p.startswith(f"{label} ")]
+        elif mm.kind != "value":
+            lines.append(f"  {mm.detail.replace(mm.param or '', label, 1) if mm.param else mm.detail}")
+        elif not outcome.flaky:
+            pct = 100.0 * mm.mismatched / mm.total
+            idx = list(mm.index) if mm.index else ""
+            tol = f"±{mm.tolerance:.1g}" if mm.tolerance > 1e-300 else "exactly"
+            lines.append(f"  {label} (the gradient of {mm.param}): Mismatched elements: {mm.mismatched} / {mm.total} "
+                         f"({pct:.3g}%)")
+            lines.append(f"    worst {label}{idx}: yours {mm.got:.10g}   expected {mm.expected:.10g} {tol}")
+            if mm.param in by_param:
+                lines.append(by_param[mm.param].describe(label))
+    lines += _code_lines(impl, case, module, shrunk=shrunk, names=names)
+    lines += _reproduce_lines(reproduce)
+    return "\n".join(lines)
+
+
+def _reproduce_lines(reproduce: str) -> list[str]:
+    return [f"Reproduce: {reproduce}"] if reproduce else []
+
+
+def _code_lines(impl: Implementation, case: Case, module: str, *, shrunk: bool,
+                names: dict[str, str] | None = None) -> list[str]:
+    code = as_code(case).splitlines()
+    call = call_code(impl, case, module, names)
+    if call:
+        code += ["", f"# your code on it (run this beside {module}.py)", *call]
+    head = f"The {'smallest ' if shrunk else ''}failing case, as code:"
+    return [head, *("    " + line if line else "" for line in code)]
+
+
+# How to call the student's code ----------------------------------------------------------------
+def call_code(impl: Implementation, case: Case, module: str, names: dict[str, str] | None = None) -> list[str]:
+    """Python lines that call ``impl`` on ``case`` (its arrays named as in :func:`as_code`) and compare.
+
+    ``names`` maps parameter names to the keys the code returns its gradients under, where known.
+    """
+    params = case.param_names
+    names = _student_names(impl, case, names)
+    if isinstance(impl, NotesClass):
+        lines = [f"from {module} import {impl.name}", *_notes_setup(impl, case)]
+        prime = _spelled(impl.cls, "costFunctionPrime") or "costFunctionPrime"
+        lines.append(f"{', '.join(names[p] for p in params)} = net.{prime}(X, y)")
+        got = {p: names[p] for p in params}
+    elif isinstance(impl, LLayer):
+        lines = [f"from {module} import L_model_forward, L_model_backward",
+                 f"parameters = {{{', '.join(f'{p!r}: {p}' for p in params)}}}",
+                 "AL, caches = L_model_forward(X, parameters)",
+                 "grads = L_model_backward(AL, Y, caches)"]
+        got = {p: f"grads[{names[p]!r}]" for p in params}
+    elif isinstance(impl, GradientCheckingPair):
+        lines = [f"from {module} import forward_propagation_n, backward_propagation_n",
+                 f"parameters = {{{', '.join(f'{p!r}: {p}' for p in params)}}}",
+                 "cost, cache = forward_propagation_n(X, Y, parameters)",
+                 "grads = backward_propagation_n(X, Y, cache)"]
+        got = {p: f"grads[{names[p]!r}]" for p in params}
+    elif isinstance(impl, Registered):
+        args = [a for a in impl._names if a in case.inputs or a in case.params]
+        defaults = [f"d{p}" for p in params]
+        lines = [f"from {module} import {impl.name}",
+                 f"result = {impl.name}({', '.join(f'{a}={a}' for a in args)})",
+                 "if not isinstance(result, dict):  # a tuple in the model's parameter order",
+                 f"    result = dict(zip({defaults!r}, result if isinstance(result, (tuple, list)) else [result]))"]
+        got = {p: f"result[{names[p]!r}]" for p in params}
+    else:  # backprop(X, y, W1, W2)
+        lines = [f"from {module} import {impl.name}",
+                 f"{', '.join(names[p] for p in params)} = {impl.name}(X, y, {', '.join(params)})"]
+        got = {p: names[p] for p in params}
+    lines += [f"print({names[p] + ' is off by'!r}, np.max(np.abs(np.asarray({value}) - expected[{p!r}])))"
+              for p, value in got.items()]
+    return lines
+
+
+def _notes_setup(impl: NotesClass, case: Case) -> list[str]:
+    """The notes' class built as the adapter builds it: constructor, size attributes, weights, Lambda."""
+    from .conventions import _LAMBDA_NAMES, _required
+
+    args = []
+    for p in _required(impl.cls.__init__, skip_self=True):
+        if p in _LAMBDA_NAMES:
+            args.append(f"{p}={float(case.inputs.get('Lambda', 0.0))!r}")
+        else:
+            role = next((r for r in ("inputLayerSize", "hiddenLayerSize", "outputLayerSize") if _spelled_role(p, r)), None)
+            args.append(f"{p}={case.dims[role]}" if role else f"{p}=...")
+    lines = [f"net = {impl.name}({', '.join(args)})"]
+    sizes = _instance_attrs(impl, case)
+    if sizes:
+        lines.append(f"{', '.join(f'net.{a}' for a in sizes)} = {', '.join(str(v) for v in sizes.values())}"
+                     "  # gradcheck resizes the class through these")
+    lines.append(f"{', '.join(f'net.{p}' for p in case.param_names)} = {', '.join(case.param_names)}")
+    if impl.model == "welch_reg":
+        lines.append(f"net.{_lambda_attr(impl, case)} = {float(case.inputs['Lambda'])!r}")
+    return lines
+
+
+def _spelled_role(name: str, role: str) -> bool:
+    from .conventions import _SPELLINGS
+
+    return name in _SPELLINGS[role]
+
+
+def _instance_attrs(impl: NotesClass, case: Case) -> dict[str, int]:
+    """The size attributes an instance has (what the adapter sets), by their spelling in the class."""
+    try:
+        net = impl._instance(case, _Calls(5.0))
+    except StudentError:
+        return {}
+    out = {}
+    for role in ("inputLayerSize", "hiddenLayerSize", "outputLayerSize"):
+        attr = _spelled(net, role)
+        if attr is not None:
+            out[attr] = case.dims[role]
+    return out
+
+
+def _lambda_attr(impl: NotesClass, case: Case) -> str:
+    from .conventions import _LAMBDA_NAMES
+
+    try:
+        net = impl._instance(case, _Calls(5.0))
+    except StudentError:
+        return "Lambda"
+    return next((n for n in _LAMBDA_NAMES if hasattr(net, n)), "Lambda")
+
+
+def reproduce_command(target: str, seed: int, examples: int, name: str) -> str:
+    """The command line that runs this item again with the same draws."""
+    return f"pytest --gradcheck {target} --gradcheck-seed={seed} --gradcheck-examples={examples} -k '{name} and hypothesis'"
+
