@@ -152,6 +152,17 @@ class Outcome:
     cost: float | None = None
 
 
+@contextlib.contextmanager
+def _calling(timeout: float | None):
+    """Calls into student code; a :class:`StudentError` leaves with what the student printed."""
+    calls = _Calls(timeout)
+    try:
+        yield calls
+    except StudentError as exc:
+        exc.output = calls.output.getvalue()
+        raise
+
+
 class _Calls:
     """Runs student callables: copies in, mutation check, captured output, time limit."""
 
@@ -266,13 +277,9 @@ class Implementation:
 
     def run(self, case: Case, timeout: float | None = None) -> Outcome:
         """The implementation's gradients and intermediates on ``case``."""
-        calls = _Calls(timeout)
         out = Outcome()
-        try:
+        with _calling(timeout) as calls:
             self._run(case, calls, out)
-        except StudentError as exc:
-            exc.output = calls.output.getvalue()
-            raise
         out.problems[:0] = calls.problems
         out.output = calls.output.getvalue()
         return out
@@ -407,12 +414,11 @@ class NotesClass(Implementation):
                 out.intermediates[name] = _as_array(value, f"self.{attr}")
 
     def interface(self, case, timeout=None):
-        calls = _Calls(timeout)
         problems: list[str] = []
         notes: list[str] = []
         inputs, params = case.inputs, case.params
         flat = np.concatenate([params["W1"].ravel(), params["W2"].ravel()])
-        try:
+        with _calling(timeout) as calls:
             net = self._instance(case, calls)
             cost_name = _spelled(net, "costFunction")
             if cost_name:
@@ -453,9 +459,6 @@ class NotesClass(Implementation):
                 if got.shape != want.shape or not _close(got, want):
                     problems.append(f"{what} must equal np.concatenate((dJdW1.ravel(), dJdW2.ravel())) of "
                                     f"{prime}(X, y), {want.size} numbers; got {got.size} that differ.")
-        except StudentError as exc:
-            exc.output = calls.output.getvalue()
-            raise
         return calls.problems + problems, calls.output.getvalue()
 
 
@@ -627,9 +630,8 @@ class LLayer(Implementation):
         _store_deep(out, case, grads, what)
 
     def interface(self, case, timeout=None):
-        calls = _Calls(timeout)
         problems: list[str] = []
-        try:
+        with _calling(timeout) as calls:
             if hasattr(self.obj, "compute_cost"):
                 AL, _ = self._forward(case, calls)
                 what = "compute_cost(AL, Y)"
@@ -637,9 +639,6 @@ class LLayer(Implementation):
                 want = float(get_model("deep").forward(case.inputs, case.params)["J"])
                 if not _close(got, want):
                     problems.append(f"{what} is {got!r} but J = {want!r} here ({_cost_formula('deep')}).")
-        except StudentError as exc:
-            exc.output = calls.output.getvalue()
-            raise
         return calls.problems + problems, calls.output.getvalue()
 
 
@@ -671,18 +670,14 @@ class GradientCheckingPair(Implementation):
         _store_deep(out, case, grads, what)
 
     def interface(self, case, timeout=None):
-        calls = _Calls(timeout)
         problems: list[str] = []
-        try:
+        with _calling(timeout) as calls:
             cost, _ = self._forward(case, calls)
             what = "forward_propagation_n(X, Y, parameters)'s cost"
             got = _as_cost(cost, what, [])
             want = case.expected["cost"]
             if not _close(got, want):
                 problems.append(f"{what} is {got!r} but J = {want!r} here ({_cost_formula('deep')}).")
-        except StudentError as exc:
-            exc.output = calls.output.getvalue()
-            raise
         return calls.problems + problems, calls.output.getvalue()
 
 
@@ -697,7 +692,6 @@ class Block(Implementation):
 
     def check(self, case: Case, timeout: float | None = None) -> tuple[list[str], str]:
         """Problems found calling the block on every layer of ``case``, and the output it printed."""
-        calls = _Calls(timeout)
         model = get_model("deep")
         inputs, params = case.inputs, case.params
         fw = model.forward(inputs, params)
@@ -705,7 +699,7 @@ class Block(Implementation):
         grads = case.expected["grads"]
         L = model.n_layers(case.dims)
         problems: list[str] = []
-        try:
+        with _calling(timeout) as calls:
             for l in range(L, 0, -1):
                 act = "sigmoid" if l == L else "relu"
                 linear_cache = (fw[f"A{l - 1}"], params[f"W{l}"], params[f"b{l}"])
@@ -727,9 +721,6 @@ class Block(Implementation):
                     else:
                         want = inter[f"dZ{l}"]
                     problems += _compare_tuple((got,), {"dZ": want}, what)
-        except StudentError as exc:
-            exc.output = calls.output.getvalue()
-            raise
         return calls.problems + problems, calls.output.getvalue()
 
 
