@@ -48,9 +48,11 @@ from .oracles import (
     model_batch_cost,
     relu_preactivations,
     scipy_check,
+    structured_differences,
     unflatten,
 )
 from .shapes import canonical_name, shape_problems
+from .structured import supports as supports_structure
 
 __all__ = [
     "ORACLES",
@@ -592,7 +594,10 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     kinks: list[Kink] = []
     watch = relu_preactivations(model, dims)
     if "fd" in oracles or ("scipy" in oracles and watch):
-        fd = central_differences(model_batch_cost(model, inputs, layout, watch), theta, ladder=LADDER)
+        if watch or not supports_structure(model):
+            fd = central_differences(model_batch_cost(model, inputs, layout, watch), theta, ladder=LADDER)
+        else:  # the same differences from the cached forward pass, a rank-1 update per element
+            fd = structured_differences(model, inputs, params, names)
         kinks = fd.kinks
         if "fd" in oracles:
             refs["fd"] = _flat_refs(fd.grad, fd.err, layout)
