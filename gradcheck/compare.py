@@ -50,6 +50,7 @@ from .oracles import (
     scipy_check,
     structured_differences,
     unflatten,
+    verified_differences,
 )
 from .shapes import canonical_name, shape_problems
 from .structured import supports as supports_structure
@@ -900,8 +901,12 @@ def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[s
     results: dict[str, OracleResult] = {}
     notes: list[str] = []
     if "fd" in oracles:
-        g, e = numerical_gradient(cost, params)
-        refs["fd"] = {k: _Ref(g[k], e[k]) for k in names}
+        fd = verified_differences(cost, theta, layout, _user_flat(user, layout))
+        if fd is not None:
+            refs["fd"] = _flat_refs(fd.grad, fd.err, layout)
+        else:  # the cost changes its inputs: difference copies
+            g, e = numerical_gradient(cost, params)
+            refs["fd"] = {k: _Ref(g[k], e[k]) for k in names}
     if "scipy" in oracles:
         flat_cost = loop_batch_cost(cost, layout)
         message = _scipy_refs(user, layout, theta, lambda t: float(flat_cost(t[None, :])[0]), refs, results, safety)
@@ -922,6 +927,19 @@ def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[s
             report.params[k].shape_message = msg
             report.params[k].status = "WRONG"
     return report
+
+
+def _user_flat(user: Mapping[str, tuple[str, Any]], layout) -> np.ndarray:
+    """The user's gradients as one flat float64 vector, nan where one is missing or misshapen."""
+    parts = []
+    for k, shape in layout:
+        size = int(np.prod(shape, dtype=int))
+        try:
+            value = np.asarray(user[k][1], dtype=np.float64).reshape(size)
+        except (KeyError, TypeError, ValueError):
+            value = np.full(size, np.nan)
+        parts.append(value)
+    return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def _function_rounding_shift(cost, params: Mapping[str, np.ndarray], jax_ok: bool, dtype: np.dtype) -> dict:

@@ -36,6 +36,7 @@ __all__ = [
     "scipy_check",
     "structured_differences",
     "unflatten",
+    "verified_differences",
 ]
 
 EPS = float(np.finfo(np.float64).eps)
@@ -280,6 +281,105 @@ def _best_steps(err: np.ndarray, crossings: Mapping[str, tuple[np.ndarray, np.nd
     spans = crossed[:-3] | crossed[1:-2] | crossed[2:-1] | crossed[3:]
     avoiding = np.where(spans, np.inf, err)
     return np.where(np.isfinite(avoiding).any(axis=0), np.argmin(avoiding, axis=0), np.argmin(err, axis=0))
+
+
+# A black-box cost checked against a given gradient -----------------------------------------------
+class InPlaceCost:
+    """A black-box ``cost(params dict)`` called on views of one flat float64 buffer.
+
+    One element is moved, the cost called, the element put back: no array or dict is
+    copied per evaluation. ``intact()`` says whether the cost left its inputs alone.
+    """
+
+    def __init__(self, cost: Callable[[dict], Any], theta: np.ndarray, layout: Layout):
+        self.cost, self.theta = cost, theta
+        self.buffer = theta.copy()
+        self.views = unflatten(self.buffer, layout)
+
+    def __call__(self) -> float:
+        value = self.cost(dict(self.views))
+        if type(value) is float or isinstance(value, np.floating):
+            return float(value)
+        return float(np.asarray(value, dtype=np.float64).reshape(-1)[0])
+
+    def at(self, i: int, value: float) -> float:
+        """The cost with element i set to ``value``."""
+        self.buffer[i] = value
+        try:
+            return self()
+        finally:
+            self.buffer[i] = self.theta[i]
+
+    def along(self, row: np.ndarray) -> float:
+        """The cost at the whole parameter vector ``row``."""
+        self.buffer[:] = row
+        try:
+            return self()
+        finally:
+            self.buffer[:] = self.theta
+
+    def intact(self) -> bool:
+        return bool(np.array_equal(self.buffer, self.theta, equal_nan=True))
+
+
+def _single_step(sigma: float, cost: float) -> float:
+    """The relative step balancing a central difference's truncation (h²) and round-off (σ/h): (σ/|J|)^⅓,
+    as a power of 2 between 2^-20 and 2^-6."""
+    relative = max(sigma / max(abs(cost), np.finfo(float).tiny), EPS) ** (1.0 / 3.0)
+    return 2.0 ** min(-6, max(-20, round(math.log2(relative))))
+
+
+def verified_differences(cost: Callable[[dict], Any], theta: np.ndarray, layout: Layout, user: np.ndarray,
+                         *, ladder: tuple[float, ...] = BLACK_BOX_LADDER) -> FiniteDifferences | None:
+    """Central differences of a black-box cost at the speed limit, given the gradient to check.
+
+    Every element gets one central difference D(h) at the step that balances truncation and
+    round-off (2 calls). Where D(h) already agrees with ``user`` within its round-off 2σ/h plus
+    the judging floor's ulps (σ the cost's measured noise), that is the reference, with error
+    2σ/h: a wrong value would have to equal the truncation error of D(h) to be confirmed. The
+    other elements (and those of a missing gradient, ``user`` nan) get the Richardson ladder of
+    :func:`central_differences` (2·len(ladder) more calls each), with its measured error.
+
+    Returns None when the cost changed its input arrays (then the caller differences copies).
+    """
+    f = InPlaceCost(cost, theta, layout)
+    n = theta.size
+    with np.errstate(all="ignore"):
+        noise = np.array([f.along(row) for row in noise_rows(theta)])
+        sigma = noise_level(noise)
+        J0 = float(noise[0])
+        scale = np.maximum(np.abs(theta), 1.0)
+        h = _single_step(sigma, J0) * scale
+        up, down = theta + h, theta - h
+        D = np.empty(n)
+        for i in range(n):
+            D[i] = f.at(i, up[i]) - f.at(i, down[i])
+        D /= up - down
+        roundoff = 2.0 * sigma / h
+        largest = float(np.max(np.abs(np.where(np.isfinite(D), D, 0.0)), initial=0.0))
+        floor = 16.0 * EPS * max(largest, abs(J0) / max(1.0, float(np.max(np.abs(theta), initial=0.0))))
+        confirmed = np.abs(D - user) <= roundoff + floor
+    grad, err, step = D.copy(), np.where(confirmed, roundoff, np.inf), h.copy()
+    todo = np.flatnonzero(~confirmed)
+    if todo.size:
+        steps = np.array(ladder)[:, None] * scale[None, todo]
+        with np.errstate(all="ignore"):
+            quotients = np.empty(steps.shape)
+            for level in range(len(ladder)):
+                for col, i in enumerate(todo):
+                    a, b = theta[i] + steps[level, col], theta[i] - steps[level, col]
+                    quotients[level, col] = (f.at(i, a) - f.at(i, b)) / (a - b)
+            R = (4.0 * quotients[1:] - quotients[:-1]) / 3.0
+            change = np.abs(R[:-1] - R[1:])
+            change = np.where(np.isfinite(change), change, np.inf)
+            ladder_err = np.maximum(change[:-1], change[1:]) + 2.0 * sigma / steps[:-3]
+        ladder_err = np.where(np.isfinite(ladder_err) & np.isfinite(R[:-2]), ladder_err, np.inf)
+        best = np.argmin(ladder_err, axis=0)
+        cols = np.arange(todo.size)
+        grad[todo], err[todo], step[todo] = R[:-2][best, cols], ladder_err[best, cols], steps[best, cols]
+    if not f.intact():
+        return None
+    return FiniteDifferences(grad=grad, err=err, step=step, cost=J0)
 
 
 # Structure-aware differences for the built-in models --------------------------------------------
