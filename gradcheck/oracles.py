@@ -114,13 +114,13 @@ def loop_batch_cost(cost: Callable[[dict], Any], layout: Layout) -> BatchCost:
 
 
 # Round-off noise of a cost ----------------------------------------------------------------
-def noise_rows(theta: np.ndarray, rel: float = 1e-7) -> np.ndarray:
+def noise_rows(theta: np.ndarray, rel: float = 1e-7, points: int = _NOISE_POINTS) -> np.ndarray:
     """Equally spaced points on a short line through theta, for :func:`noise_level`."""
     direction = np.where(np.arange(theta.size) % 2, 1.0, -1.0) * np.maximum(np.abs(theta), 1.0) * rel
-    return theta[None, :] + np.arange(_NOISE_POINTS)[:, None] * direction[None, :]
+    return theta[None, :] + np.arange(points)[:, None] * direction[None, :]
 
 
-def noise_level(costs: np.ndarray) -> float:
+def noise_level(costs: np.ndarray, order: int = _NOISE_ORDER) -> float:
     """The round-off noise of a cost, measured from its values at :func:`noise_rows`.
 
     On so short a line a smooth cost is a polynomial whose 6th differences vanish, while
@@ -129,8 +129,8 @@ def noise_level(costs: np.ndarray) -> float:
     ``COST_ULPS``·ε·|J|: the standard deviation σ of one evaluation's round-off.
     """
     costs = np.asarray(costs, dtype=np.float64)
-    sixth = np.diff(costs, _NOISE_ORDER)
-    measured = float(np.max(np.abs(sixth))) / math.sqrt(math.comb(2 * _NOISE_ORDER, _NOISE_ORDER))
+    sixth = np.diff(costs, order)
+    measured = float(np.max(np.abs(sixth))) / math.sqrt(math.comb(2 * order, order))
     least = COST_ULPS * EPS * float(np.max(np.abs(costs)))
     return max(measured, least) if math.isfinite(measured) else least
 
@@ -322,54 +322,54 @@ class InPlaceCost:
         return bool(np.array_equal(self.buffer, self.theta, equal_nan=True))
 
 
-def _single_step(sigma: float, cost: float) -> float:
+def single_step(sigma: float, cost: float) -> float:
     """The relative step balancing a central difference's truncation (h²) and round-off (σ/h): (σ/|J|)^⅓,
     as a power of 2 between 2^-20 and 2^-6."""
     relative = max(sigma / max(abs(cost), np.finfo(float).tiny), EPS) ** (1.0 / 3.0)
     return 2.0 ** min(-6, max(-20, round(math.log2(relative))))
 
 
-def verified_differences(cost: Callable[[dict], Any], theta: np.ndarray, layout: Layout, user: np.ndarray,
-                         *, ladder: tuple[float, ...] = BLACK_BOX_LADDER) -> FiniteDifferences | None:
-    """Central differences of a black-box cost at the speed limit, given the gradient to check.
+Quotients = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
-    Every element gets one central difference D(h) at the step that balances truncation and
-    round-off (2 calls). Where D(h) already agrees with ``user`` within its round-off 2σ/h plus
-    the judging floor's ulps (σ the cost's measured noise), that is the reference, with error
-    2σ/h: a wrong value would have to equal the truncation error of D(h) to be confirmed. The
-    other elements (and those of a missing gradient, ``user`` nan) get the Richardson ladder of
-    :func:`central_differences` (2·len(ladder) more calls each), with its measured error.
 
-    Returns None when the cost changed its input arrays (then the caller differences copies).
+def loop_quotients(f: InPlaceCost) -> Quotients:
+    """Central difference quotients of elements ``idx`` at steps ``steps``, one pair of calls each."""
+    theta = f.theta
+
+    def quotients(idx: np.ndarray, steps: np.ndarray) -> np.ndarray:
+        out = np.empty(idx.size)
+        for col, i in enumerate(idx):
+            a, b = theta[i] + steps[col], theta[i] - steps[col]
+            out[col] = (f.at(i, a) - f.at(i, b)) / (a - b)
+        return out
+
+    return quotients
+
+
+def confirm_or_ladder(quotients: Quotients, theta: np.ndarray, idx: np.ndarray, user: np.ndarray, sigma: float,
+                      cost: float, floor: float, ladder: tuple[float, ...] = BLACK_BOX_LADDER):
+    """Differences of elements ``idx``: D(h) where it confirms ``user`` within round-off, else Richardson.
+
+    Every element gets one central difference D(h), h balancing truncation and round-off. Where
+    |D(h) − user| ≤ 2σ/h + ``floor``, D(h) is the reference with error 2σ/h (a wrong value would
+    have to equal D(h)'s truncation error to be confirmed). The others get the ladder of
+    :func:`central_differences` (2·len(ladder) calls each), with its measured error.
+
+    Returns ``(grad, err, step)`` for the elements ``idx``.
     """
-    f = InPlaceCost(cost, theta, layout)
-    n = theta.size
+    scale = np.maximum(np.abs(theta[idx]), 1.0)
+    h = single_step(sigma, cost) * scale
     with np.errstate(all="ignore"):
-        noise = np.array([f.along(row) for row in noise_rows(theta)])
-        sigma = noise_level(noise)
-        J0 = float(noise[0])
-        scale = np.maximum(np.abs(theta), 1.0)
-        h = _single_step(sigma, J0) * scale
-        up, down = theta + h, theta - h
-        D = np.empty(n)
-        for i in range(n):
-            D[i] = f.at(i, up[i]) - f.at(i, down[i])
-        D /= up - down
+        D = quotients(idx, h)
         roundoff = 2.0 * sigma / h
-        largest = float(np.max(np.abs(np.where(np.isfinite(D), D, 0.0)), initial=0.0))
-        floor = 16.0 * EPS * max(largest, abs(J0) / max(1.0, float(np.max(np.abs(theta), initial=0.0))))
         confirmed = np.abs(D - user) <= roundoff + floor
-    grad, err, step = D.copy(), np.where(confirmed, roundoff, np.inf), h.copy()
+    grad, err, step = D, np.where(confirmed, roundoff, np.inf), h
     todo = np.flatnonzero(~confirmed)
     if todo.size:
         steps = np.array(ladder)[:, None] * scale[None, todo]
         with np.errstate(all="ignore"):
-            quotients = np.empty(steps.shape)
-            for level in range(len(ladder)):
-                for col, i in enumerate(todo):
-                    a, b = theta[i] + steps[level, col], theta[i] - steps[level, col]
-                    quotients[level, col] = (f.at(i, a) - f.at(i, b)) / (a - b)
-            R = (4.0 * quotients[1:] - quotients[:-1]) / 3.0
+            q = np.stack([quotients(idx[todo], steps[level]) for level in range(len(ladder))])
+            R = (4.0 * q[1:] - q[:-1]) / 3.0
             change = np.abs(R[:-1] - R[1:])
             change = np.where(np.isfinite(change), change, np.inf)
             ladder_err = np.maximum(change[:-1], change[1:]) + 2.0 * sigma / steps[:-3]
@@ -377,6 +377,34 @@ def verified_differences(cost: Callable[[dict], Any], theta: np.ndarray, layout:
         best = np.argmin(ladder_err, axis=0)
         cols = np.arange(todo.size)
         grad[todo], err[todo], step[todo] = R[:-2][best, cols], ladder_err[best, cols], steps[best, cols]
+    return grad, err, step
+
+
+def judging_floor(values: np.ndarray, cost: float, theta: np.ndarray) -> float:
+    """16 ulps of the gradient's magnitude (its largest finite value, or |J|/max(|θ|, 1)): the
+    least of the judging floor in :mod:`gradcheck.compare`."""
+    largest = float(np.max(np.abs(values[np.isfinite(values)]), initial=0.0))
+    return 16.0 * EPS * max(largest, abs(cost) / max(1.0, float(np.max(np.abs(theta), initial=0.0))))
+
+
+def verified_differences(cost: Callable[[dict], Any], theta: np.ndarray, layout: Layout, user: np.ndarray,
+                         *, ladder: tuple[float, ...] = BLACK_BOX_LADDER) -> FiniteDifferences | None:
+    """Central differences of a black-box cost at the speed limit, given the gradient to check.
+
+    The cost is called on views of one buffer (:class:`InPlaceCost`), its noise σ measured on a
+    short line (:func:`noise_level`), and every element differenced by :func:`confirm_or_ladder`
+    against ``user`` (nan where a gradient is missing): 2 calls per element where the given
+    gradient is confirmed within round-off, the Richardson ladder elsewhere.
+
+    Returns None when the cost changed its input arrays (then the caller differences copies).
+    """
+    f = InPlaceCost(cost, theta, layout)
+    with np.errstate(all="ignore"):
+        noise = np.array([f.along(row) for row in noise_rows(theta)])
+    sigma, J0 = noise_level(noise), float(noise[0])
+    floor = judging_floor(user, J0, theta)
+    idx = np.arange(theta.size)
+    grad, err, step = confirm_or_ladder(loop_quotients(f), theta, idx, user, sigma, J0, floor, ladder)
     if not f.intact():
         return None
     return FiniteDifferences(grad=grad, err=err, step=step, cost=J0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import gradcheck
 from gradcheck import oracles
@@ -63,3 +64,69 @@ def test_a_cost_that_changes_its_inputs_is_differenced_on_copies():
     assert oracles.verified_differences(rude, *oracles.flatten(params), oracles.flatten(grad(params))[0]) is None
     assert gradcheck.check_function(rude, grad, params, oracles="fd").ok
     assert np.all(params["W1"] == _mlp(2)[2]["W1"])
+
+
+def _welch(seed: int, hidden: int = 30):
+    rng = np.random.default_rng(seed)
+    inputs = {"X": rng.uniform(size=(16, 5)), "y": rng.uniform(0.2, 0.8, size=(16, 1))}
+    params = {"W1": rng.normal(0, 0.5, size=(5, hidden)), "W2": rng.normal(0, 0.3, size=(hidden, 1))}
+    return gradcheck.make_case("welch", inputs, params, name=f"welch-{seed}")
+
+
+def _largest_off_by_10_percent(grads, k="W2"):
+    wrong = {key: np.array(v) for key, v in grads.items()}
+    index = np.unravel_index(int(np.argmax(np.abs(wrong[k]))), wrong[k].shape)
+    wrong[k][index] *= 1.1
+    return wrong
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_fast_mode_passes_right_gradients_and_catches_a_scaled_array_and_one_wrong_element(seed):
+    case = _welch(seed)
+    right = case.expected["grads"]
+    assert gradcheck.check_gradients(right, case, oracles="fd", mode="fast", seed=seed).ok
+    scaled = {**right, "W1": right["W1"] * 1.01}
+    assert gradcheck.check_gradients(scaled, case, oracles="fd", mode="fast", seed=seed).wrong == ["W1"]
+    largest = _largest_off_by_10_percent(right, "W2")
+    assert gradcheck.check_gradients(largest, case, oracles="fd", mode="fast", seed=seed).wrong == ["W2"]
+    # A random element of W1 (not necessarily sampled) is caught by the projections.
+    rng = np.random.default_rng(seed)
+    index = tuple(int(rng.integers(s)) for s in right["W1"].shape)
+    wrong = {key: np.array(v) for key, v in right.items()}
+    wrong["W1"][index] *= 1.1
+    report = gradcheck.check_gradients(wrong, case, oracles="fd", mode="fast", seed=seed)
+    assert report.wrong == ["W1"], str(report)
+
+
+def test_fast_mode_states_its_miss_probability_and_names_a_projection_that_failed():
+    cost, grad, params = _mlp(3, hidden=40)
+    right = grad(params)
+    wrong = {**right, "W1": right["W1"].copy()}
+    wrong["W1"][2, 5] += 0.5
+    report = gradcheck.check_function(cost, lambda p: wrong, params, oracles="fd", mode="fast", seed=1)
+    assert report.wrong == ["W1"]
+    text = str(report)
+    assert "fast mode: 8 random ±1 projections + 32 sampled elements per array" in text
+    assert "is missed with probability ≤ 2^-8 = 0.0039" in text
+    assert "random projection: uᵀ(yours) = " in text or "Mismatched elements: 1 / 160" in text
+
+
+def test_auto_mode_checks_fully_within_the_budget_and_fast_beyond_it():
+    cost, grad, params = _mlp(4)
+    full = gradcheck.check_function(cost, grad, params, oracles="fd", mode="auto", budget=60)
+    assert full.ok and not any(n.startswith("fast mode") for n in full.notes)
+    fast = gradcheck.check_function(cost, grad, params, oracles="fd", mode="auto", budget=1e-9)
+    assert fast.ok and any(n.startswith("fast mode") for n in fast.notes)
+    case = _welch(0)
+    assert any(n.startswith("fast mode") for n in
+               gradcheck.check_gradients(case.expected["grads"], case, mode="auto", budget=1e-9).notes)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"mode": "quick"}, "mode='quick': choose one of 'full', 'fast', 'auto'"),
+    ({"mode": "auto", "budget": 0}, "budget=0: give the seconds a full check may take"),
+], ids=["check_function(mode='quick')", "check_function(budget=0)"])
+def test_a_bad_mode_or_budget_is_a_usage_error(options, message):
+    cost, grad, params = _mlp()
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        gradcheck.check_function(cost, grad, params, **options)
