@@ -611,7 +611,7 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
         return _unjudgeable(case.name, model.name, user, names, table, oracles, cost)
     if mode == "auto":
         mode = _choose_mode(mode, budget, _full_estimate(model, inputs, params, names, theta.size,
-                                                         time.perf_counter() - started))
+                                                         time.perf_counter() - started, budget))
     analytic = model.backward(inputs, params)
     refs: dict[str, dict[str, _Ref]] = {}
     results: dict[str, OracleResult] = {}
@@ -678,11 +678,12 @@ def _model_fast(model: Model, inputs, params, names, theta, layout, user, safety
                             layout, _user_flat(user, layout), safety=safety, seed=seed)
 
 
-def _full_estimate(model: Model, inputs, params, names, n: int, one_cost: float) -> float:
+def _full_estimate(model: Model, inputs, params, names, n: int, one_cost: float, budget: float) -> float:
     """Seconds a full fd check is expected to take: structured quotients timed on a few elements,
     else 2N evaluations per step of the ladder."""
-    if not (supports_structure(model) and model.name != "deep"):
-        return 2 * n * len(LADDER) * one_cost
+    plain = 2 * n * len(LADDER) * one_cost  # the plain path's evaluations: more than the structured one's work
+    if plain <= budget or not (supports_structure(model) and model.name != "deep"):
+        return plain
     started = time.perf_counter()
     quotients = element_quotients(model, inputs, params, names)
     few = np.arange(min(n, 64))
