@@ -346,6 +346,44 @@ def loop_quotients(f: InPlaceCost) -> Quotients:
     return quotients
 
 
+#: Floats per batch of perturbed parameter sets when a cost broadcasts over a leading axis.
+_BATCH_FLOATS = 1 << 18
+
+
+def broadcasts(cost: Callable[[dict], Any], rows: np.ndarray, values: np.ndarray, layout: Layout,
+               sigma: float) -> bool:
+    """Whether ``cost`` takes a leading batch axis: called once on ``rows`` (k, n), it must return k
+    costs that equal ``values`` (the same rows, one call each) within round-off. Any error: no."""
+    try:
+        with np.errstate(all="ignore"):
+            out = np.asarray(cost(unflatten(rows.copy(), layout)), dtype=np.float64)
+    except Exception:  # a cost written for one parameter set may fail on a batch in any way
+        return False
+    if out.shape != values.shape:
+        return False
+    return bool(np.all(np.abs(out - values) <= 4.0 * sigma + 4.0 * EPS * np.abs(values)))
+
+
+def batch_quotients(cost: Callable[[dict], Any], theta: np.ndarray, layout: Layout) -> Quotients:
+    """Central difference quotients through a cost that broadcasts: the ± rows of many elements per call."""
+    per_call = max(2, 2 * (_BATCH_FLOATS // max(1, 2 * theta.size)))
+
+    def quotients(idx: np.ndarray, steps: np.ndarray) -> np.ndarray:
+        up, down = theta[idx] + steps, theta[idx] - steps
+        moves = np.stack([up, down], axis=-1).reshape(-1)
+        elements = np.repeat(idx, 2)
+        costs = []
+        for start in range(0, moves.size, per_call):
+            stop = min(moves.size, start + per_call)
+            rows = np.repeat(theta[None, :], stop - start, axis=0)
+            rows[np.arange(stop - start), elements[start:stop]] = moves[start:stop]
+            costs.append(np.asarray(cost(unflatten(rows, layout)), dtype=np.float64).reshape(-1))
+        pairs = np.concatenate(costs).reshape(-1, 2) if costs else np.zeros((0, 2))
+        return (pairs[:, 0] - pairs[:, 1]) / (up - down)
+
+    return quotients
+
+
 def confirm_or_ladder(quotients: Quotients, theta: np.ndarray, idx: np.ndarray, user: np.ndarray, sigma: float,
                       cost: float, floor: float, ladder: tuple[float, ...] = BLACK_BOX_LADDER):
     """Differences of elements ``idx``: D(h) where it confirms ``user`` within round-off, else Richardson.
@@ -388,23 +426,29 @@ def judging_floor(values: np.ndarray, cost: float, theta: np.ndarray) -> float:
 
 
 def verified_differences(cost: Callable[[dict], Any], theta: np.ndarray, layout: Layout, user: np.ndarray,
-                         *, ladder: tuple[float, ...] = BLACK_BOX_LADDER) -> FiniteDifferences | None:
+                         *, ladder: tuple[float, ...] = BLACK_BOX_LADDER, batch: bool = True,
+                         ) -> FiniteDifferences | None:
     """Central differences of a black-box cost at the speed limit, given the gradient to check.
 
     The cost is called on views of one buffer (:class:`InPlaceCost`), its noise σ measured on a
     short line (:func:`noise_level`), and every element differenced by :func:`confirm_or_ladder`
     against ``user`` (nan where a gradient is missing): 2 calls per element where the given
-    gradient is confirmed within round-off, the Richardson ladder elsewhere.
+    gradient is confirmed within round-off, the Richardson ladder elsewhere. With ``batch``, a cost
+    found to broadcast over a leading axis of parameter sets (:func:`broadcasts`, checked against
+    two single calls) gets many perturbations per call instead.
 
     Returns None when the cost changed its input arrays (then the caller differences copies).
     """
     f = InPlaceCost(cost, theta, layout)
+    line = noise_rows(theta)
     with np.errstate(all="ignore"):
-        noise = np.array([f.along(row) for row in noise_rows(theta)])
+        noise = np.array([f.along(row) for row in line])
     sigma, J0 = noise_level(noise), float(noise[0])
     floor = judging_floor(user, J0, theta)
     idx = np.arange(theta.size)
-    grad, err, step = confirm_or_ladder(loop_quotients(f), theta, idx, user, sigma, J0, floor, ladder)
+    batched = batch and broadcasts(cost, line[[0, -1]], noise[[0, -1]], layout, sigma)
+    quotients = batch_quotients(cost, theta, layout) if batched else loop_quotients(f)
+    grad, err, step = confirm_or_ladder(quotients, theta, idx, user, sigma, J0, floor, ladder)
     if not f.intact():
         return None
     return FiniteDifferences(grad=grad, err=err, step=step, cost=J0)

@@ -130,3 +130,37 @@ def test_a_bad_mode_or_budget_is_a_usage_error(options, message):
     cost, grad, params = _mlp()
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         gradcheck.check_function(cost, grad, params, **options)
+
+
+def test_a_cost_that_broadcasts_over_a_leading_axis_is_called_with_batches_and_judged_alike():
+    rng = np.random.default_rng(5)
+    X = rng.uniform(size=(6, 3))
+    params = {"W": rng.normal(size=(3, 4))}
+    calls = []
+
+    def cost(p):
+        calls.append(np.shape(p["W"]))
+        return 0.5 * np.sum(np.tanh(X @ p["W"]) ** 2, axis=(-2, -1))
+
+    def grad(p):
+        t = np.tanh(X @ p["W"])
+        return {"W": X.T @ (t * (1 - t ** 2))}
+
+    assert gradcheck.check_function(cost, grad, params, oracles="fd").ok
+    assert any(len(s) == 3 for s in calls)  # batches of perturbed W's
+    single = len([s for s in calls if len(s) == 2])
+    assert single <= 12 + 2  # the noise line, the cost at θ and the gradient's
+    right = grad(params)["W"]
+    for index in np.ndindex(right.shape):
+        wrong = right.copy()
+        wrong[index] *= 1 + 1e-6
+        assert gradcheck.check_function(cost, lambda p, w=wrong: {"W": w}, params, oracles="fd").wrong == ["W"]
+
+
+def test_a_cost_that_ignores_the_batch_axis_is_called_one_set_at_a_time():
+    cost, grad, params = _mlp(6)
+    theta, layout = oracles.flatten(params)
+    rows = oracles.noise_rows(theta)[[0, -1]]
+    values = np.array([cost(oracles.unflatten(r, layout)) for r in rows])
+    assert not oracles.broadcasts(cost, rows, values, layout, 1e-16)
+    assert not oracles.broadcasts(lambda p: p["W1"][0].sum(), rows, values, layout, 1e-16)
