@@ -158,7 +158,7 @@ def test_a_cost_that_broadcasts_over_a_leading_axis_is_called_with_batches_and_j
 
 
 def test_a_cost_that_ignores_the_batch_axis_is_called_one_set_at_a_time():
-    cost, grad, params = _mlp(6)
+    cost, _grad, params = _mlp(6)
     theta, layout = oracles.flatten(params)
     rows = oracles.noise_rows(theta)[[0, -1]]
     values = np.array([cost(oracles.unflatten(r, layout)) for r in rows])
