@@ -626,9 +626,7 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
         if watch:
             notes.append("fast mode does not look for relu kinks: a sampled element or projection whose step "
                          "crosses one may be misjudged; check this network in full mode to be sure")
-    if mode == "fast" and "scipy" in oracles:
-        notes.append(_FAST_NO_SCIPY)
-        results["scipy"] = OracleResult("scipy", _TITLES["scipy"], available=False, message=_FAST_NO_SCIPY)
+    skip_scipy = _skips_scipy(mode, oracles, results, notes)
     if mode != "fast" and ("fd" in oracles or ("scipy" in oracles and watch)):
         if watch or not supports_structure(model):
             fd = central_differences(model_batch_cost(model, inputs, layout, watch), theta, ladder=LADDER)
@@ -637,7 +635,7 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
         kinks = fd.kinks
         if "fd" in oracles and fast is None:
             refs["fd"] = _flat_refs(fd.grad, fd.err, layout)
-    if "scipy" in oracles and mode != "fast":
+    if "scipy" in oracles and not skip_scipy:
         message = _scipy_refs(user, layout, theta, lambda t: float(model.cost(inputs, unflatten(t, layout))),
                               refs, results, safety)
         if message:
@@ -670,7 +668,7 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
 
 def _model_fast(model: Model, inputs, params, names, theta, layout, user, safety: float, seed: int):
     """Fast mode on a built-in model: sampled elements from the cached forward pass where it has one."""
-    if supports_structure(model) and not relu_preactivations(model, {}):
+    if model.name in ("welch", "welch_reg"):
         quotients = element_quotients(model, inputs, params, names)
     else:
         quotients = loop_quotients(InPlaceCost(lambda p: model.cost(inputs, p), theta, layout))
@@ -904,6 +902,15 @@ def _choose_mode(mode: str, budget: float, estimate: float) -> str:
     return "full" if estimate <= budget else "fast"
 
 
+def _skips_scipy(mode: str, oracles: tuple[str, ...], results: dict, notes: list[str]) -> bool:
+    """Fast mode leaves scipy out (check_grad differences every element), unless it is the only oracle asked for."""
+    if mode != "fast" or "scipy" not in oracles or oracles == ("scipy",):
+        return False
+    notes.append(_FAST_NO_SCIPY)
+    results["scipy"] = OracleResult("scipy", _TITLES["scipy"], available=False, message=_FAST_NO_SCIPY)
+    return True
+
+
 def _fast_refs(check, user_flat: np.ndarray, layout) -> dict[str, _Ref]:
     """Fast mode's per-element references: the sampled elements; the others are not judged one by one."""
     value = np.where(check.sampled, check.grad, np.nan_to_num(user_flat))
@@ -1030,10 +1037,7 @@ def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[s
         else:  # the cost changes its inputs: difference copies
             g, e = numerical_gradient(cost, params)
             refs["fd"] = {k: _Ref(g[k], e[k]) for k in names}
-    if "scipy" in oracles and mode == "fast":
-        notes.append(_FAST_NO_SCIPY)
-        results["scipy"] = OracleResult("scipy", _TITLES["scipy"], available=False, message=_FAST_NO_SCIPY)
-    elif "scipy" in oracles:
+    if "scipy" in oracles and not _skips_scipy(mode, oracles, results, notes):
         flat_cost = loop_batch_cost(cost, layout)
         message = _scipy_refs(user, layout, theta, lambda t: float(flat_cost(t[None, :])[0]), refs, results, safety)
         if message:

@@ -348,6 +348,9 @@ def loop_quotients(f: InPlaceCost) -> Quotients:
 
 #: Floats per batch of perturbed parameter sets when a cost broadcasts over a leading axis.
 _BATCH_FLOATS = 1 << 18
+#: Batches pay only for small N: beyond, a batched cost moves k copies of every array through memory
+#: and was measured no faster than calls in place (N = 10³) or twice as slow (N = 10⁴).
+BATCH_LIMIT = 512
 
 
 def broadcasts(cost: Callable[[dict], Any], rows: np.ndarray, values: np.ndarray, layout: Layout,
@@ -435,7 +438,7 @@ def verified_differences(cost: Callable[[dict], Any], theta: np.ndarray, layout:
     against ``user`` (nan where a gradient is missing): 2 calls per element where the given
     gradient is confirmed within round-off, the Richardson ladder elsewhere. With ``batch``, a cost
     found to broadcast over a leading axis of parameter sets (:func:`broadcasts`, checked against
-    two single calls) gets many perturbations per call instead.
+    two single calls) gets many perturbations per call instead, up to ``BATCH_LIMIT`` parameters.
 
     Returns None when the cost changed its input arrays (then the caller differences copies).
     """
@@ -446,7 +449,7 @@ def verified_differences(cost: Callable[[dict], Any], theta: np.ndarray, layout:
     sigma, J0 = noise_level(noise), float(noise[0])
     floor = judging_floor(user, J0, theta)
     idx = np.arange(theta.size)
-    batched = batch and broadcasts(cost, line[[0, -1]], noise[[0, -1]], layout, sigma)
+    batched = batch and theta.size <= BATCH_LIMIT and broadcasts(cost, line[[0, -1]], noise[[0, -1]], layout, sigma)
     quotients = batch_quotients(cost, theta, layout) if batched else loop_quotients(f)
     grad, err, step = confirm_or_ladder(quotients, theta, idx, user, sigma, J0, floor, ladder)
     if not f.intact():

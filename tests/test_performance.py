@@ -164,3 +164,21 @@ def test_a_cost_that_ignores_the_batch_axis_is_called_one_set_at_a_time():
     values = np.array([cost(oracles.unflatten(r, layout)) for r in rows])
     assert not oracles.broadcasts(cost, rows, values, layout, 1e-16)
     assert not oracles.broadcasts(lambda p: p["W1"][0].sum(), rows, values, layout, 1e-16)
+
+
+def test_fast_mode_on_the_relu_model_differences_it_through_its_cost_and_says_kinks_are_not_sought(coursera_l3):
+    right = coursera_l3.expected["grads"]
+    report = gradcheck.check_gradients(right, coursera_l3, oracles="fd", mode="fast")
+    assert report.ok, str(report)
+    assert any(n.startswith("fast mode does not look for relu kinks") for n in report.notes)
+    wrong = {k: np.array(v) for k, v in right.items()}
+    wrong["W2"] *= 1.01
+    assert gradcheck.check_gradients(wrong, coursera_l3, oracles="fd", mode="fast").wrong == ["W2"]
+
+
+def test_fast_mode_leaves_scipy_out_unless_it_is_the_only_oracle_asked_for():
+    case = _welch(1)
+    both = gradcheck.check_gradients(case.expected["grads"], case, oracles=("fd", "scipy"), mode="fast")
+    assert both.ok and not both.oracles["scipy"].available
+    alone = gradcheck.check_gradients(case.expected["grads"], case, oracles="scipy", mode="fast")
+    assert alone.ok and alone.oracles["scipy"].available
