@@ -32,6 +32,8 @@ from collections.abc import Callable
 import numpy as np
 
 M_EXAMPLES, N_IN = 64, 10
+#: (method, N) where a peer failed a right gradient.
+FALSE_ALARMS: set[tuple[str, int]] = set()
 
 
 def network(n_params: int, seed: int = 0):
@@ -182,7 +184,10 @@ def jax_method():
             yhat = jax.nn.sigmoid(jax.nn.sigmoid(Xj @ a) @ b)
             return 0.5 * jnp.sum((yj - yhat) ** 2)
 
-        check_grads(f, (jnp.asarray(W1), jnp.asarray(W2)), order=1, modes=["rev"])
+        try:
+            check_grads(f, (jnp.asarray(W1), jnp.asarray(W2)), order=1, modes=["rev"])
+        except AssertionError:  # its fixed tolerance rejected a right gradient: timed all the same, and marked
+            FALSE_ALARMS.add(("jax check_grads (projection)", W1.size + W2.size))
 
     return run
 
@@ -474,9 +479,10 @@ def main(argv=None) -> int:
         cells = []
         for t, base in zip(ts, results.get(ours, ts)):
             ratio = "" if name == ours or ours not in results or base != base or t != t else f" ({t / base:.2g}x)"
-            cells.append(fmt(t) + ratio)
+            cells.append(fmt(t) + ratio + (" †" if (name, ns[len(cells)]) in FALSE_ALARMS else ""))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += ["", f"Ratios in parentheses are each method's time over `{ours}` in the same run (above 1: we are faster)."]
+    lines += ["", f"Ratios in parentheses are each method's time over `{ours}` in the same run (above 1: we are faster)."
+              " n/a: not run at that size (see --black-box-limit). †: failed the right gradient (a false alarm)."]
     lines += ["", *ratios(results, ns)]
     if args.large and not args.quick:
         lines += ["", *large_fast(args.large, have_torch, args.repeat)]
