@@ -30,27 +30,38 @@ Before anyone is judged the oracles must agree with each other within
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from .fast import fast_differences
 from .models import Model
 from .oracles import (
     BLACK_BOX_LADDER,
     LADDER,
+    STRUCTURED_LADDER,
+    STRUCTURED_SHORT_LADDER,
+    STRUCTURED_WIDE_LIMIT,
+    InPlaceCost,
     Kink,
     central_differences,
     course_difference,
     flatten,
     loop_batch_cost,
+    loop_quotients,
     model_batch_cost,
     relu_preactivations,
     scipy_check,
+    structured_differences,
     unflatten,
+    verified_differences,
 )
 from .shapes import canonical_name, shape_problems
+from .structured import element_quotients
+from .structured import supports as supports_structure
 
 __all__ = [
     "ORACLES",
@@ -66,6 +77,9 @@ __all__ = [
 
 ORACLES = ("fd", "scipy", "jax")
 SAFETY = 10.0
+MODES = ("full", "fast", "auto")
+#: Seconds that ``mode="auto"`` allows a full check before it checks fast.
+BUDGET = 10.0
 ULPS = {"float64": 16.0, "float32": 256.0, "float16": 256.0}
 _TITLES = {"fd": "central difference", "scipy": "scipy", "jax": "jax", "forward": "forward pass",
            "analytic": "analytic backward"}
@@ -194,6 +208,7 @@ class ArrayResult:
     by_oracle: dict = field(default_factory=dict)
     safety: float = SAFETY
     floor: float = 0.0
+    projection: str = ""  # fast mode: the failing random projection, when it is what found the error
 
     @property
     def ok(self) -> bool:
@@ -218,6 +233,8 @@ class ArrayResult:
             return [head.rstrip()]
         if self.shape_message or self.status == "not judged":
             return [head + self._shape_text()]
+        if self.projection and not self.mismatched:
+            return [head + self._shape_text(), f"  {self.projection}"]
         pct = 100.0 * self.mismatched / max(self.total, 1)
         out = [head + self._shape_text(),
                f"  Mismatched elements: {self.mismatched} / {self.total} ({pct:.3g}%)",
@@ -549,7 +566,8 @@ def _jax_references(model: Model, inputs, params, analytic: tuple[dict, dict]) -
 
 def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | str = ORACLES,
                     intermediates: Mapping[str, Any] | None = None, safety: float = SAFETY,
-                    ulps: float | None = None) -> Report:
+                    ulps: float | None = None, mode: str = "full", budget: float = BUDGET,
+                    seed: int = 0) -> Report:
     """Judge a user's gradients on a case against the oracles, and say what is wrong and where.
 
     Args:
@@ -564,6 +582,11 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
             numpy backward pass when JAX is not among the oracles).
         safety: factor on the error estimates.
         ulps: your round-off in ulps of each array's magnitude (default 16 for float64, 256 for float32).
+        mode: ``"full"`` (every element), ``"fast"`` (the fd oracle checks random projections and
+            sampled elements per array, see :mod:`gradcheck.fast`) or ``"auto"`` (full when its
+            estimated time fits in ``budget`` seconds, else fast).
+        budget: seconds for ``mode="auto"``.
+        seed: fast mode's random directions and samples.
 
     Returns:
         A :class:`Report`; ``str(report)`` is the human report.
@@ -582,10 +605,15 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     user = _user_arrays(grads, table, names, kind="gradient", inputs=model.input_names)
     user_inter = _user_arrays(intermediates, table, names, kind="intermediate", inputs=model.input_names)
     theta, layout = flatten(params, names)
+    _validate_mode(mode, budget)
+    started = time.perf_counter()
     with np.errstate(all="ignore"):
         cost = float(model.cost(inputs, params))
     if not math.isfinite(cost):
         return _unjudgeable(case.name, model.name, user, names, table, oracles, cost)
+    if mode == "auto":
+        mode = _choose_mode(mode, budget, _full_estimate(model, inputs, params, names, theta.size,
+                                                         time.perf_counter() - started, budget))
     analytic = model.backward(inputs, params)
     refs: dict[str, dict[str, _Ref]] = {}
     results: dict[str, OracleResult] = {}
@@ -593,12 +621,23 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
 
     kinks: list[Kink] = []
     watch = relu_preactivations(model, dims)
-    if "fd" in oracles or ("scipy" in oracles and watch):
-        fd = central_differences(model_batch_cost(model, inputs, layout, watch), theta, ladder=LADDER)
+    fast = None
+    if mode == "fast" and "fd" in oracles:
+        fast = _model_fast(model, inputs, params, names, theta, layout, user, safety, seed)
+        refs["fd"] = _fast_refs(fast, _user_flat(user, layout), layout)
+        if watch:
+            notes.append("fast mode does not look for relu kinks: a sampled element or projection whose step "
+                         "crosses one may be misjudged; check this network in full mode to be sure")
+    skip_scipy = _skips_scipy(mode, oracles, results, notes)
+    if mode != "fast" and ("fd" in oracles or ("scipy" in oracles and watch)):
+        if watch or not supports_structure(model):
+            fd = central_differences(model_batch_cost(model, inputs, layout, watch), theta, ladder=LADDER)
+        else:  # the same differences from the cached forward pass, a rank-1 update per element
+            fd = structured_differences(model, inputs, params, names)
         kinks = fd.kinks
-        if "fd" in oracles:
+        if "fd" in oracles and fast is None:
             refs["fd"] = _flat_refs(fd.grad, fd.err, layout)
-    if "scipy" in oracles:
+    if "scipy" in oracles and not skip_scipy:
         message = _scipy_refs(user, layout, theta, lambda t: float(model.cost(inputs, unflatten(t, layout))),
                               refs, results, safety)
         if message:
@@ -625,6 +664,7 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
         report.oracle_problems += _saturation_hint(model, inputs, params)
     report.intermediates = _judge_intermediates(user_inter, model, inputs, params, inter_refs, table, case,
                                                 safety, ulps, "jax" in refs)
+    _apply_fast(report, fast)
     if not report.ok and not report.oracle_problems:
         report.diagnosis = _diagnosis(report, grads, intermediates, case)
     return report
@@ -643,6 +683,30 @@ def _diagnosis(report: Report, grads, intermediates, case):
     except Exception as exc:  # a verdict stands without its diagnosis
         report.notes.append(f"no diagnosis: the diagnosis itself failed ({type(exc).__name__}: {exc})")
         return None
+
+
+def _model_fast(model: Model, inputs, params, names, theta, layout, user, safety: float, seed: int):
+    """Fast mode on a built-in model: sampled elements from the cached forward pass where it has one."""
+    if model.name in ("welch", "welch_reg"):
+        quotients = element_quotients(model, inputs, params, names)
+    else:
+        quotients = loop_quotients(InPlaceCost(lambda p: model.cost(inputs, p), theta, layout))
+    return fast_differences(lambda row: float(model.cost(inputs, unflatten(row, layout))), quotients, theta,
+                            layout, _user_flat(user, layout), safety=safety, seed=seed)
+
+
+def _full_estimate(model: Model, inputs, params, names, n: int, one_cost: float, budget: float) -> float:
+    """Seconds a full fd check is expected to take: structured quotients timed on a few elements,
+    else 2N evaluations per step of the ladder."""
+    plain = 2 * n * len(LADDER) * one_cost  # the plain path's evaluations: more than the structured one's work
+    if plain <= budget or not (supports_structure(model) and model.name != "deep"):
+        return plain
+    started = time.perf_counter()
+    quotients = element_quotients(model, inputs, params, names)
+    few = np.arange(min(n, 64))
+    quotients(few, np.full(few.size, 1e-4))
+    ladder = STRUCTURED_LADDER if n <= STRUCTURED_WIDE_LIMIT else STRUCTURED_SHORT_LADDER
+    return (time.perf_counter() - started) * len(ladder) * n / max(1, few.size)
 
 
 def _saturation_hint(model: Model, inputs, params) -> list[str]:
@@ -839,6 +903,62 @@ def assert_gradients(grads: Mapping[str, Any], case, **options) -> None:
         raise GradientMismatch(report)
 
 
+# Modes: full, fast, auto ------------------------------------------------------------------------------
+_FAST_NO_SCIPY = "scipy oracle not run in fast mode: check_grad differences every element"
+
+
+def _validate_mode(mode: str, budget: float) -> None:
+    if mode not in MODES:
+        raise ValueError(f"mode={mode!r}: choose one of {', '.join(map(repr, MODES))}")
+    if not (isinstance(budget, (int, float)) and budget > 0):
+        raise ValueError(f"budget={budget!r}: give the seconds a full check may take under mode='auto', e.g. 10")
+
+
+def _choose_mode(mode: str, budget: float, estimate: float) -> str:
+    """``"full"`` or ``"fast"``: auto picks full when the estimated full check fits in the budget."""
+    if mode != "auto":
+        return mode
+    return "full" if estimate <= budget else "fast"
+
+
+def _skips_scipy(mode: str, oracles: tuple[str, ...], results: dict, notes: list[str]) -> bool:
+    """Fast mode leaves scipy out (check_grad differences every element), unless it is the only oracle asked for."""
+    if mode != "fast" or "scipy" not in oracles or oracles == ("scipy",):
+        return False
+    notes.append(_FAST_NO_SCIPY)
+    results["scipy"] = OracleResult("scipy", _TITLES["scipy"], available=False, message=_FAST_NO_SCIPY)
+    return True
+
+
+def _fast_refs(check, user_flat: np.ndarray, layout) -> dict[str, _Ref]:
+    """Fast mode's per-element references: the sampled elements; the others are not judged one by one."""
+    value = np.where(check.sampled, check.grad, np.nan_to_num(user_flat))
+    err = np.where(check.sampled, check.err, 0.0)
+    refs = _flat_refs(value, err, layout)
+    skipped = unflatten(~check.sampled, layout)
+    for k, ref in refs.items():
+        ref.excluded = skipped[k].reshape(ref.value.shape)
+    return refs
+
+
+def _apply_fast(report: Report, check) -> None:
+    """Fast mode's verdicts on the report: arrays whose projections fail are WRONG; its statement in the notes."""
+    if check is None:
+        return
+    for k, result in report.params.items():
+        result.excluded = 0  # elements not sampled: covered by the projections, not one by one
+        if k in check.wrong and result.status == "ok":
+            result.status = "WRONG"
+        if k in check.wrong:
+            result.projection = check.wrong[k].text()
+    if not all(p.ok for p in check.projections) and not check.wrong:
+        for result in report.params.values():
+            if result.status == "ok":
+                result.status, result.projection = "WRONG", next(p for p in check.projections if not p.ok).text()
+    report.difference = None  # against sampled elements only, the course's difference would mislead
+    report.notes.append(check.statement())
+
+
 # Any cost: numerical_gradient and check_function ----------------------------------------------------
 def _params64(params: Mapping[str, Any]) -> dict[str, np.ndarray]:
     return {k: np.array(v, dtype=np.float64) for k, v in params.items()}
@@ -876,7 +996,8 @@ def numerical_gradient(cost: Callable[[dict], Any], params: Mapping[str, Any], *
 
 def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[str, Any]],
                    params: Mapping[str, Any], *, oracles: Iterable[str] | str = ORACLES,
-                   safety: float = SAFETY, ulps: float | None = None) -> Report:
+                   safety: float = SAFETY, ulps: float | None = None, mode: str = "full",
+                   budget: float = BUDGET, seed: int = 0) -> Report:
     """Self-consistency: is ``grad`` the gradient of ``cost``? No reference model needed.
 
     Args:
@@ -887,6 +1008,12 @@ def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[s
             JAX-traceable (written with ``jax.numpy``), otherwise a note says why not.
         safety: factor on the error estimates.
         ulps: your round-off in ulps of each array's magnitude.
+        mode: ``"full"`` (every element), ``"fast"`` (random projections and sampled elements
+            per array, see :mod:`gradcheck.fast`; the report states its miss probability) or
+            ``"auto"`` (full when its estimated time, 2N + 12 calls of the cost as timed once,
+            fits in ``budget`` seconds, else fast).
+        budget: seconds for ``mode="auto"``.
+        seed: fast mode's random directions and samples.
 
     Returns:
         A :class:`Report` with one entry per parameter.
@@ -905,18 +1032,31 @@ def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[s
         raise ValueError(f"grad returned {', '.join(map(repr, unknown))}, which are not parameters "
                          f"({', '.join(names)})")
     user = {k: (k, v) for k, v in given.items()}
+    _validate_mode(mode, budget)
+    started = time.perf_counter()
     with np.errstate(all="ignore"):
         J = float(np.asarray(cost({k: v.copy() for k, v in params.items()})).reshape(-1)[0])
+    mode = _choose_mode(mode, budget, (2 * theta.size + 12) * (time.perf_counter() - started))
     if not math.isfinite(J):
         table = {k: () for k in names}
         return _unjudgeable("check_function", "none", user, names, table, oracles, J, why="")
     refs: dict[str, dict[str, _Ref]] = {}
     results: dict[str, OracleResult] = {}
     notes: list[str] = []
-    if "fd" in oracles:
-        g, e = numerical_gradient(cost, params)
-        refs["fd"] = {k: _Ref(g[k], e[k]) for k in names}
-    if "scipy" in oracles:
+    fast = None
+    if "fd" in oracles and mode == "fast":
+        f = InPlaceCost(cost, theta, layout)
+        fast = fast_differences(f.along, loop_quotients(f), theta, layout, _user_flat(user, layout),
+                                safety=safety, seed=seed)
+        refs["fd"] = _fast_refs(fast, _user_flat(user, layout), layout)
+    elif "fd" in oracles:
+        fd = verified_differences(cost, theta, layout, _user_flat(user, layout))
+        if fd is not None:
+            refs["fd"] = _flat_refs(fd.grad, fd.err, layout)
+        else:  # the cost changes its inputs: difference copies
+            g, e = numerical_gradient(cost, params)
+            refs["fd"] = {k: _Ref(g[k], e[k]) for k in names}
+    if "scipy" in oracles and not _skips_scipy(mode, oracles, results, notes):
         flat_cost = loop_batch_cost(cost, layout)
         message = _scipy_refs(user, layout, theta, lambda t: float(flat_cost(t[None, :])[0]), refs, results, safety)
         if message:
@@ -935,7 +1075,21 @@ def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[s
         if msg:
             report.params[k].shape_message = msg
             report.params[k].status = "WRONG"
+    _apply_fast(report, fast)
     return report
+
+
+def _user_flat(user: Mapping[str, tuple[str, Any]], layout) -> np.ndarray:
+    """The user's gradients as one flat float64 vector, nan where one is missing or misshapen."""
+    parts = []
+    for k, shape in layout:
+        size = int(np.prod(shape, dtype=int))
+        try:
+            value = np.asarray(user[k][1], dtype=np.float64).reshape(size)
+        except (KeyError, TypeError, ValueError):
+            value = np.full(size, np.nan)
+        parts.append(value)
+    return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def _function_rounding_shift(cost, params: Mapping[str, np.ndarray], jax_ok: bool, dtype: np.dtype) -> dict:

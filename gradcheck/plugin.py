@@ -112,6 +112,25 @@ def _count(minimum: int):
     return parse
 
 
+def _mode(value: str) -> str:
+    if value not in ("full", "fast", "auto"):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a mode: choose full (every element), fast (random projections and sampled "
+            f"elements) or auto (full when it fits in --gradcheck-budget)"
+        )
+    return value
+
+
+def _budget(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a budget: give the seconds a full check may take, e.g. 10")
+    return seconds
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("gradcheck", "gradcheck: check hand-written backpropagation")
     group.addoption("--gradcheck", action="extend", nargs="+", metavar="TARGET", dest="gradcheck", default=None,
@@ -129,6 +148,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="time limit for each call into student code (default 10; 0: none)")
     group.addoption("--gradcheck-report", dest="gradcheck_report", metavar="FILE", default=None,
                     help="write a JSON report of every item, per submission, to FILE (for graders)")
+    group.addoption("--gradcheck-mode", type=_mode, default="auto", dest="gradcheck_mode", metavar="MODE",
+                    help="full: difference every element; fast: random projections and sampled elements per "
+                         "array (the report states the miss probability); auto (default): full when its "
+                         "estimated time fits in --gradcheck-budget, else fast")
+    group.addoption("--gradcheck-budget", type=_budget, default=10.0, dest="gradcheck_budget", metavar="SECONDS",
+                    help="seconds a full check may take under --gradcheck-mode=auto (default 10)")
     group.addoption("--gradcheck-examples", type=_count(1), default=50, dest="gradcheck_examples", metavar="N",
                     help="networks Hypothesis draws for each [hypothesis] item (default 50)")
 
@@ -142,13 +167,15 @@ def _safety(config: pytest.Config) -> float:
 def _settings(config: pytest.Config) -> dict[str, Any]:
     o = config.option
     return {"oracles": list(o.gradcheck_oracles), "tolerance": _safety(config),
-            "seed": o.gradcheck_seed, "timeout": o.gradcheck_timeout, "examples": o.gradcheck_examples}
+            "seed": o.gradcheck_seed, "timeout": o.gradcheck_timeout, "examples": o.gradcheck_examples,
+            "mode": o.gradcheck_mode, "budget": o.gradcheck_budget}
 
 
 def _settings_line(config: pytest.Config) -> str:
     s = _settings(config)
     return (f"gradcheck: --gradcheck-oracles={','.join(s['oracles'])} --gradcheck-tolerance={s['tolerance']:g} "
-            f"--gradcheck-seed={s['seed']} --gradcheck-timeout={s['timeout']:g}")
+            f"--gradcheck-seed={s['seed']} --gradcheck-timeout={s['timeout']:g} "
+            f"--gradcheck-mode={s['mode']} --gradcheck-budget={s['budget']:g}")
 
 
 def _tolerance_line(config: pytest.Config) -> str:
@@ -351,7 +378,8 @@ class _Judge:
         return value
 
     def options(self) -> dict[str, Any]:
-        return {"safety": _safety(self.config)}
+        o = self.config.option
+        return {"safety": _safety(self.config), "mode": o.gradcheck_mode, "budget": o.gradcheck_budget}
 
     # pytest hooks (registered on the session's plugin manager)
     @pytest.hookimpl(tryfirst=True)

@@ -181,3 +181,57 @@ def _deep(inputs, params, steps):
             scales[name] = s.reshape(params[name].shape)
     order = [k for l in range(1, L + 1) for k in (f"W{l}", f"b{l}")]
     return {k: quotients[k] for k in order}, {k: scales[k] for k in order}
+
+
+# ---------------------------------------------------------------- chosen elements (welch)
+
+
+def element_quotients(model: Model, inputs: Mapping, params: Mapping, names: tuple[str, ...]):
+    """A function ``(flat indices, steps) -> central difference quotients`` of chosen elements.
+
+    For ``welch``/``welch_reg``: the forward pass is cached once; each chosen element then
+    costs one column of sigmoids (W1) or one column of outputs (W2), whatever the network's
+    size. Flat indices follow ``names``' order (C order within each array).
+    """
+    if model.name not in ("welch", "welch_reg"):
+        raise ValueError(f"no structure-aware element differences for model {model.name!r}")
+    X, y = np.asarray(inputs["X"], dtype=np.float64), np.asarray(inputs["y"], dtype=np.float64)
+    W = {k: np.asarray(params[k], dtype=np.float64) for k in ("W1", "W2")}
+    scale = 1.0 / X.shape[0] if model.name == "welch_reg" else 1.0
+    lam = float(inputs["Lambda"]) if model.name == "welch_reg" else 0.0
+    z2 = X @ W["W1"]
+    a2 = sigmoid(z2)
+    z3 = a2 @ W["W2"]
+    base = (y - sigmoid(z3)) ** 2
+    offsets, start = {}, 0
+    for k in names:
+        offsets[k] = start
+        start += W[k].size
+
+    def w1(i, j, h):  # (S,) each: column j of z2 moves by h·X[:, i]
+        da2 = sigmoid(z2[:, j].T + h[:, None] * X[:, i].T) - a2[:, j].T  # (S, m)
+        terms = (y[None] - sigmoid(z3[None] + da2[:, :, None] * W["W2"][j][:, None, :])) ** 2
+        return 0.5 * scale * np.sum(terms - base[None], axis=(1, 2))
+
+    def w2(j, k, h):  # column k of z3 moves by h·a2[:, j]
+        terms = (y[:, k].T - sigmoid(z3[:, k].T + h[:, None] * a2[:, j].T)) ** 2
+        return 0.5 * scale * np.sum(terms - base[:, k].T, axis=1)
+
+    def quotients(idx: np.ndarray, steps: np.ndarray) -> np.ndarray:
+        out = np.empty(idx.size)
+        for name, move in (("W1", w1), ("W2", w2)):
+            local = idx - offsets[name]
+            mine = (local >= 0) & (local < W[name].size)
+            if not mine.any():
+                continue
+            r, c = np.unravel_index(local[mine], W[name].shape)
+            h = steps[mine]
+            values = W[name][r, c]
+            up, down = move(r, c, h), move(r, c, -h)
+            if lam:
+                up = up + lam / 2 * ((values + h) ** 2 - values ** 2)
+                down = down + lam / 2 * ((values - h) ** 2 - values ** 2)
+            out[mine] = (up - down) / (2 * h)
+        return out
+
+    return quotients

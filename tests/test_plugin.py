@@ -353,6 +353,8 @@ def test_in_a_folder_helpers_are_skipped_and_tests_and_environments_ignored(pyte
         ("--gradcheck-timeout=soon", "*'soon' is not a number of seconds*"),
         ("--gradcheck-seed=-1", "*'-1' is not a whole number of at least 0*"),
         ("--gradcheck-examples=0", "*'0' is not a whole number of at least 1*"),
+        ("--gradcheck-mode=quick", "*'quick' is not a mode: choose full (every element), fast (random projections*"),
+        ("--gradcheck-budget=0", "*'0' is not a budget: give the seconds a full check may take, e.g. 10*"),
     ],
     ids=lambda v: v if v.startswith("--") else "",
 )
@@ -367,7 +369,8 @@ def test_the_header_states_the_settings_in_force(pytester):
     result = pytester.runpytest("--gradcheck", "homework.py", "--gradcheck-oracles=fd,jax", "--gradcheck-seed=3",
                                 "--collect-only")
     result.stdout.fnmatch_lines([
-        "gradcheck: --gradcheck-oracles=fd,jax --gradcheck-tolerance=10 --gradcheck-seed=3 --gradcheck-timeout=10",
+        "gradcheck: --gradcheck-oracles=fd,jax --gradcheck-tolerance=10 --gradcheck-seed=3 --gradcheck-timeout=10 "
+        "--gradcheck-mode=auto --gradcheck-budget=10",
         "gradcheck: a gradient fails when it is further from an oracle than 10 x that oracle's error estimate "
         "+ 16 ulps of its size (256 for float32); drawn cases use seed 3",
         "gradcheck: 1 submission, 1 implementation recognised",
@@ -396,7 +399,8 @@ def test_the_report_file_holds_every_item_per_submission(pytester):
     result = pytester.runpytest("--gradcheck", "subs", FD, "--gradcheck-report", "grades.json")
     result.stdout.fnmatch_lines(["gradcheck: report written to grades.json"])
     grades = json.loads((pytester.path / "grades.json").read_text())
-    assert grades["settings"] == {"oracles": ["fd"], "tolerance": 10.0, "seed": 0, "timeout": 10.0, "examples": 50}
+    assert grades["settings"] == {"oracles": ["fd"], "tolerance": 10.0, "seed": 0, "timeout": 10.0, "examples": 50,
+                                  "mode": "auto", "budget": 10.0}
     subs = {s["path"]: s for s in grades["submissions"]}
     assert list(subs) == ["subs/alice.py", "subs/bob.py", "subs/carol.py"]
     assert (subs["subs/alice.py"]["passed"], subs["subs/alice.py"]["failed"]) == (7, 0)
@@ -506,3 +510,13 @@ def test_a_wrong_sigmoid_prime_is_named_by_the_interface_item(pytester):
         "single-example: Neural_Network.sigmoidPrime(z) is wrong: at z = * yours is *, f'(z) = *; "
         "it must be e^(-z)/(1 + e^(-z))^2, i.e. f(z)(1 - f(z)).",
     ])
+
+
+def test_fast_mode_is_used_and_stated_when_asked_for(pytester):
+    _copy(pytester, "correct/backprop_function.py", "homework.py")
+    result = pytester.runpytest("--gradcheck", "homework.py", FD, "--gradcheck-mode=fast",
+                                "--gradcheck-report=grades.json")
+    assert result.ret == pytest.ExitCode.OK
+    grades = json.loads((pytester.path / "grades.json").read_text())
+    assert grades["settings"]["mode"] == "fast"
+    assert "fast mode: 8 random ±1 projections" in json.dumps(grades, ensure_ascii=False)

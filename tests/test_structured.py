@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 
 import gradcheck
+from gradcheck import oracles
 from gradcheck.structured import central_differences
+
+from ._networks import random_case
 
 EPS = np.finfo(np.float64).eps
 
@@ -70,3 +73,31 @@ def test_structured_differences_approach_the_gradient(coursera_l3):
     got, _ = central_differences(coursera_l3.model, coursera_l3.inputs, coursera_l3.params, steps)
     for k, g in coursera_l3.expected["grads"].items():
         np.testing.assert_allclose(got[k], g, atol=1e-8)
+
+
+WELCH = ["three-examples-asymmetric", "three-examples-regularised", "welch-wide"]
+
+
+@pytest.mark.parametrize("name", WELCH)
+@pytest.mark.parametrize("ladder", [oracles.STRUCTURED_LADDER, oracles.STRUCTURED_SHORT_LADDER], ids=["wide", "short"])
+def test_the_fd_oracle_on_welch_models_gives_the_plain_evaluations_numbers(name, ladder):
+    case = CASES[name]()
+    names = case.param_names
+    theta, layout = oracles.flatten(case.params, names)
+    fast = oracles.structured_differences(case.model, case.inputs, case.params, names, ladder=ladder)
+    slow = oracles.central_differences(oracles.model_batch_cost(case.model, case.inputs, layout), theta, ladder=ladder)
+    exact, _ = oracles.flatten(case.expected["grads"], names)
+    assert np.all(np.abs(fast.grad - slow.grad) <= fast.err + slow.err)
+    assert np.all(np.abs(fast.grad - exact) <= 2 * fast.err)
+
+
+@pytest.mark.parametrize("model", ["welch", "welch_reg"])
+def test_the_short_structured_ladder_passes_correct_gradients_and_flags_one_in_a_million(model, monkeypatch):
+    monkeypatch.setattr(oracles, "STRUCTURED_WIDE_LIMIT", 0)
+    rng = np.random.default_rng(11)
+    for _ in range(100):
+        case = random_case(model, rng)
+        assert gradcheck.check_gradients(case.expected["grads"], case, oracles="fd").ok
+    grads = {k: v.copy() for k, v in case.expected["grads"].items()}
+    grads["W1"][0, 0] *= 1 + 1e-6
+    assert gradcheck.check_gradients(grads, case, oracles="fd").wrong == ["W1"]
