@@ -294,27 +294,38 @@ class Deep(Model):
         return {k: grads[k] for k in order}, inter
 
 
-class Chain(Model):
+class _Scalars(Model):
+    """A model whose every value is a scalar: its shape table lists names, each shape ``()``."""
+
+    layout = "scalars"
+    params: tuple[str, ...] = ()
+    intermediates: tuple[str, ...] = ()
+    taps: tuple[str, ...] = ()
+
+    def param_names(self, dims=None):
+        return self.params
+
+    def dims(self, inputs, params):
+        return {}
+
+    def shape_table(self, dims):
+        return {k: () for k in (*self.input_names, *self.params, *self.intermediates, "J", *self.taps)}
+
+    def tap_names(self, dims):
+        return self.taps
+
+
+class Chain(_Scalars):
     """The scalar chain of seed 001, one layer and no activation.
 
     a1 = a0·w, C = (a1 − target)², ∂C/∂w = a0·2(a1 − target). All values are scalars.
     """
 
     name = "chain"
+    params = ("w",)
+    intermediates = ("a1",)
+    taps = ("da1",)
     input_names = ("a0", "target")
-    layout = "scalars"
-
-    def param_names(self, dims=None):
-        return ("w",)
-
-    def dims(self, inputs, params):
-        return {}
-
-    def shape_table(self, dims):
-        return {k: () for k in ("a0", "target", "w", "a1", "J", "da1")}
-
-    def tap_names(self, dims):
-        return ("da1",)
 
     def forward(self, inputs, params, xp=np, taps=None):
         a1 = _tap(inputs["a0"] * params["w"], taps, "da1")
@@ -326,7 +337,7 @@ class Chain(Model):
         return {"w": np.float64(a0 * da1)}, {"da1": np.float64(da1)}
 
 
-class Chain2(Model):
+class Chain2(_Scalars):
     """The two-layer scalar chain of seed 001, no activation.
 
     a1 = a0·w1, a2 = a1·w2, C = (a2 − target)²;
@@ -334,20 +345,10 @@ class Chain2(Model):
     """
 
     name = "chain2"
+    params = ("w1", "w2")
+    intermediates = ("a1", "a2")
+    taps = ("da2", "da1")
     input_names = ("a0", "target")
-    layout = "scalars"
-
-    def param_names(self, dims=None):
-        return ("w1", "w2")
-
-    def dims(self, inputs, params):
-        return {}
-
-    def shape_table(self, dims):
-        return {k: () for k in ("a0", "target", "w1", "w2", "a1", "a2", "J", "da2", "da1")}
-
-    def tap_names(self, dims):
-        return ("da2", "da1")
 
     def forward(self, inputs, params, xp=np, taps=None):
         a1 = _tap(inputs["a0"] * params["w1"], taps, "da1")
@@ -362,7 +363,7 @@ class Chain2(Model):
         return {"w1": np.float64(a0 * da1), "w2": np.float64(a1 * da2)}, {"da2": np.float64(da2), "da1": np.float64(da1)}
 
 
-class ScalarNet(Model):
+class ScalarNet(_Scalars):
     """The scalar net of seed 002's answer: two sigmoid units in a chain.
 
     p1 = w1·x, y = f(p1), p2 = w2·y, z = f(p2), E = ½(z − d)²;
@@ -370,20 +371,10 @@ class ScalarNet(Model):
     """
 
     name = "scalar_net"
+    params = ("w1", "w2")
+    intermediates = ("p1", "y", "p2", "z")
+    taps = ("dp2", "dp1")
     input_names = ("x", "d")
-    layout = "scalars"
-
-    def param_names(self, dims=None):
-        return ("w1", "w2")
-
-    def dims(self, inputs, params):
-        return {}
-
-    def shape_table(self, dims):
-        return {k: () for k in ("x", "d", "w1", "w2", "p1", "y", "p2", "z", "J", "dp2", "dp1")}
-
-    def tap_names(self, dims):
-        return ("dp2", "dp1")
 
     def forward(self, inputs, params, xp=np, taps=None):
         p1 = _tap(params["w1"] * inputs["x"], taps, "dp1")
