@@ -289,7 +289,8 @@ class Implementation:
         return [], ""
 
     def _run(self, case: Case, calls: _Calls, out: Outcome) -> None:
-        raise NotImplementedError
+        """Fill ``out`` with the gradients; conventions judged through :meth:`run` override this."""
+        raise TypeError(f"{type(self).__name__} is judged by its own items (check), not through run()")
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name} ({self.model})>"
