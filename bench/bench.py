@@ -192,70 +192,59 @@ def jax_method():
     return run
 
 
-def ours_function(X, y, W1, W2):
-    """gradcheck.check_function: the black-box full check."""
+def np_grads(X, y, W1, W2) -> dict:
+    a, b = np_grad(X, y, W1, W2)
+    return {"W1": a, "W2": b}
+
+
+def _check_function(cost, X, y, W1, W2, **options):
+    """gradcheck.check_function on ``cost`` with the analytic gradient, central differences only."""
     import gradcheck
 
-    def cost(p):
-        return np_cost(X, y, p["W1"], p["W2"])
-
-    def grad(p):
-        a, b = np_grad(X, y, p["W1"], p["W2"])
-        return {"W1": a, "W2": b}
-
-    report = gradcheck.check_function(cost, grad, {"W1": W1, "W2": W2}, oracles=("fd",))
+    report = gradcheck.check_function(cost, lambda p: np_grads(X, y, p["W1"], p["W2"]), {"W1": W1, "W2": W2},
+                                      oracles=("fd",), **options)
     assert report.ok, str(report)
 
 
-def ours_model(X, y, W1, W2):
-    """gradcheck.check_gradients on the built-in welch model, finite differences only."""
+def _check_model(X, y, W1, W2, grads=None, **options):
+    """gradcheck.check_gradients on the built-in welch model, central differences only."""
     import gradcheck
 
     case = gradcheck.make_case("welch", {"X": X, "y": y}, {"W1": W1, "W2": W2}, name="bench")
-    a, b = np_grad(X, y, W1, W2)
-    report = gradcheck.check_gradients({"W1": a, "W2": b}, case, oracles=("fd",))
+    return gradcheck.check_gradients(np_grads(X, y, W1, W2) if grads is None else grads, case,
+                                     oracles=("fd",), **options)
+
+
+def ours_function(X, y, W1, W2):
+    """gradcheck.check_function: the black-box full check."""
+    _check_function(lambda p: np_cost(X, y, p["W1"], p["W2"]), X, y, W1, W2)
+
+
+def ours_model(X, y, W1, W2):
+    """gradcheck.check_gradients on the built-in welch model, full."""
+    report = _check_model(X, y, W1, W2)
     assert report.ok, str(report)
 
 
 def ours_function_batched(X, y, W1, W2):
     """gradcheck.check_function on the same cost written to broadcast over a leading axis of parameter sets."""
-    import gradcheck
 
     def cost(p):
         a2 = 1 / (1 + np.exp(-(X @ p["W1"])))
         yhat = 1 / (1 + np.exp(-(a2 @ p["W2"])))
         return 0.5 * np.sum((y - yhat) ** 2, axis=(-2, -1))
 
-    def grad(p):
-        a, b = np_grad(X, y, p["W1"], p["W2"])
-        return {"W1": a, "W2": b}
-
-    report = gradcheck.check_function(cost, grad, {"W1": W1, "W2": W2}, oracles=("fd",))
-    assert report.ok, str(report)
+    _check_function(cost, X, y, W1, W2)
 
 
 def ours_function_fast(X, y, W1, W2):
     """gradcheck.check_function in fast mode: random projections and sampled elements."""
-    import gradcheck
-
-    def cost(p):
-        return np_cost(X, y, p["W1"], p["W2"])
-
-    a, b = np_grad(X, y, W1, W2)
-    report = gradcheck.check_function(cost, lambda p: {"W1": a, "W2": b}, {"W1": W1, "W2": W2}, oracles=("fd",),
-                                      mode="fast")
-    assert report.ok, str(report)
+    _check_function(lambda p: np_cost(X, y, p["W1"], p["W2"]), X, y, W1, W2, mode="fast")
 
 
 def ours_model_fast(X, y, W1, W2, grads=None, seed=0):
     """gradcheck.check_gradients on the built-in welch model in fast mode; returns whether it passed."""
-    import gradcheck
-
-    case = gradcheck.make_case("welch", {"X": X, "y": y}, {"W1": W1, "W2": W2}, name="bench")
-    if grads is None:
-        a, b = np_grad(X, y, W1, W2)
-        grads = {"W1": a, "W2": b}
-    return gradcheck.check_gradients(grads, case, oracles=("fd",), mode="fast", seed=seed).ok
+    return _check_model(X, y, W1, W2, grads, mode="fast", seed=seed).ok
 
 
 def methods(include_torch: bool) -> dict[str, Callable]:
