@@ -11,6 +11,7 @@ scipy is imported inside the functions that use it, never at module import.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,7 +66,7 @@ def unflatten(theta: np.ndarray, layout: Layout) -> dict[str, np.ndarray]:
     lead = theta.shape[:-1]
     out, start = {}, 0
     for name, shape in layout:
-        size = int(np.prod(shape, dtype=int))
+        size = math.prod(shape)
         out[name] = theta[..., start:start + size].reshape(lead + shape)
         start += size
     return out
@@ -346,45 +347,97 @@ def loop_quotients(f: InPlaceCost) -> Quotients:
     return quotients
 
 
-#: Floats per batch of perturbed parameter sets when a cost broadcasts over a leading axis.
-_BATCH_FLOATS = 1 << 18
-#: Batches pay only for small N: beyond, a batched cost moves k copies of every array through memory
-#: and was measured no faster than calls in place (N = 10³) or twice as slow (N = 10⁴).
-BATCH_LIMIT = 512
+#: Most floats in one block of perturbed parameter sets (32 MiB) when a cost broadcasts over a leading axis.
+BLOCK_FLOATS = 1 << 22
+#: The first block's rows; blocks then double while the time per row falls by more than ``_GAIN``.
+_FIRST_BLOCK, _GAIN = 8, 0.9
 
 
-def broadcasts(cost: Callable[[dict], Any], rows: np.ndarray, values: np.ndarray, layout: Layout,
-               sigma: float) -> bool:
-    """Whether ``cost`` takes a leading batch axis: called once on ``rows`` (k, n), it must return k
-    costs that equal ``values`` (the same rows, one call each) within round-off. Any error: no."""
+def broadcast_values(cost: Callable[[dict], Any], rows: np.ndarray, layout: Layout,
+                     singles: Mapping[int, float]) -> np.ndarray | None:
+    """The costs of ``rows`` (k, n) from one call, if ``cost`` takes a leading batch axis; else None.
+
+    The call must return k costs, and those of the rows in ``singles`` (row -> its cost from a
+    call of its own) must equal them within the round-off measured on ``rows`` (:func:`noise_level`,
+    when they are a noise line) or 4 ulps. Any error in the call: None.
+    """
     try:
         with np.errstate(all="ignore"):
             out = np.asarray(cost(unflatten(rows.copy(), layout)), dtype=np.float64)
     except Exception:  # a cost written for one parameter set may fail on a batch in any way
-        return False
-    if out.shape != values.shape:
-        return False
-    return bool(np.all(np.abs(out - values) <= 4.0 * sigma + 4.0 * EPS * np.abs(values)))
+        return None
+    if out.shape != rows.shape[:1]:
+        return None
+    sigma = noise_level(out) if out.size > _NOISE_ORDER else 0.0
+    at = np.array(list(singles), dtype=int)
+    expected = np.array(list(singles.values()), dtype=np.float64)
+    with np.errstate(all="ignore"):
+        agree = np.abs(out[at] - expected) <= 4.0 * sigma + 4.0 * EPS * np.abs(expected)
+    return out if bool(np.all(agree)) else None
 
 
-def batch_quotients(cost: Callable[[dict], Any], theta: np.ndarray, layout: Layout) -> Quotients:
-    """Central difference quotients through a cost that broadcasts: the ± rows of many elements per call."""
-    per_call = max(2, 2 * (_BATCH_FLOATS // max(1, 2 * theta.size)))
+class BlockQuotients:
+    """Central difference quotients through a cost that broadcasts: blocks of ± rows per call.
 
-    def quotients(idx: np.ndarray, steps: np.ndarray) -> np.ndarray:
-        up, down = theta[idx] + steps, theta[idx] - steps
+    The rows live in one buffer filled with θ; a block moves one element per row, calls the cost
+    on views of the block, and puts the elements back. How many rows a call should take depends
+    on the cost (a call's fixed overhead against its temporaries falling out of cache), so the
+    block starts at ``_FIRST_BLOCK`` rows and doubles, up to ``BLOCK_FLOATS``, until two doublings
+    in a row fail to cut the measured time per row by 10%; then the best block is kept. The timed
+    blocks are real work. ``intact()`` says
+    whether the cost left the buffer alone.
+    """
+
+    def __init__(self, cost: Callable[[dict], Any], theta: np.ndarray, layout: Layout):
+        self.cost, self.theta, self.layout = cost, theta, layout
+        self.limit = max(2, BLOCK_FLOATS // max(1, theta.size))
+        self.rows = np.repeat(theta[None, :], min(self.limit, _FIRST_BLOCK), axis=0)
+        self.block = self.best = self.rows.shape[0]
+        self.settled, self.per_row, self.misses = False, math.inf, 0
+
+    def _grow(self, seconds: float, k: int) -> None:
+        if k < self.block:  # a short last block says nothing about the block size
+            return
+        per_row = seconds / k
+        if per_row < _GAIN * self.per_row:
+            self.per_row, self.best, self.misses = per_row, self.block, 0
+        else:
+            self.misses += 1
+        if self.misses == 2 or 2 * self.block > self.limit:  # two doublings in a row did not pay
+            self.block, self.settled = self.best, True
+        else:
+            self.block *= 2
+        if self.block > self.rows.shape[0]:
+            self.rows = np.repeat(self.theta[None, :], self.block, axis=0)
+
+    def _call(self, elements: np.ndarray, moves: np.ndarray) -> np.ndarray:
+        k = elements.size
+        block = self.rows[:k]
+        at = np.arange(k)
+        block[at, elements] = moves
+        started = time.perf_counter()
+        try:
+            out = np.asarray(self.cost(unflatten(block, self.layout)), dtype=np.float64).reshape(-1)
+        finally:
+            block[at, elements] = self.theta[elements]
+        if not self.settled:
+            self._grow(time.perf_counter() - started, k)
+        return out
+
+    def __call__(self, idx: np.ndarray, steps: np.ndarray) -> np.ndarray:
+        up, down = self.theta[idx] + steps, self.theta[idx] - steps
         moves = np.stack([up, down], axis=-1).reshape(-1)
         elements = np.repeat(idx, 2)
-        costs = []
-        for start in range(0, moves.size, per_call):
-            stop = min(moves.size, start + per_call)
-            rows = np.repeat(theta[None, :], stop - start, axis=0)
-            rows[np.arange(stop - start), elements[start:stop]] = moves[start:stop]
-            costs.append(np.asarray(cost(unflatten(rows, layout)), dtype=np.float64).reshape(-1))
+        costs, start = [], 0
+        while start < moves.size:
+            stop = min(moves.size, start + self.block)
+            costs.append(self._call(elements[start:stop], moves[start:stop]))
+            start = stop
         pairs = np.concatenate(costs).reshape(-1, 2) if costs else np.zeros((0, 2))
         return (pairs[:, 0] - pairs[:, 1]) / (up - down)
 
-    return quotients
+    def intact(self) -> bool:
+        return bool(np.array_equal(self.rows, np.broadcast_to(self.theta, self.rows.shape), equal_nan=True))
 
 
 def confirm_or_ladder(quotients: Quotients, theta: np.ndarray, idx: np.ndarray, user: np.ndarray, sigma: float,
@@ -437,22 +490,26 @@ def verified_differences(cost: Callable[[dict], Any], theta: np.ndarray, layout:
     short line (:func:`noise_level`), and every element differenced by :func:`confirm_or_ladder`
     against ``user`` (nan where a gradient is missing): 2 calls per element where the given
     gradient is confirmed within round-off, the Richardson ladder elsewhere. With ``batch``, a cost
-    found to broadcast over a leading axis of parameter sets (:func:`broadcasts`, checked against
-    two single calls) gets many perturbations per call instead, up to ``BATCH_LIMIT`` parameters.
+    found to broadcast over a leading axis of parameter sets (:func:`broadcast_values`: the noise
+    line in one call, its ends checked against single calls) gets blocks of perturbations per call
+    instead (:class:`BlockQuotients`).
 
     Returns None when the cost changed its input arrays (then the caller differences copies).
     """
     f = InPlaceCost(cost, theta, layout)
     line = noise_rows(theta)
     with np.errstate(all="ignore"):
-        noise = np.array([f.along(row) for row in line])
+        ends = {0: f.along(line[0]), line.shape[0] - 1: f.along(line[-1])}
+        noise = broadcast_values(cost, line, layout, ends) if batch else None
+        batched = noise is not None
+        if not batched:
+            noise = np.array([ends.get(i) if i in ends else f.along(row) for i, row in enumerate(line)])
     sigma, J0 = noise_level(noise), float(noise[0])
     floor = judging_floor(user, J0, theta)
     idx = np.arange(theta.size)
-    batched = batch and theta.size <= BATCH_LIMIT and broadcasts(cost, line[[0, -1]], noise[[0, -1]], layout, sigma)
-    quotients = batch_quotients(cost, theta, layout) if batched else loop_quotients(f)
+    quotients = BlockQuotients(cost, theta, layout) if batched else loop_quotients(f)
     grad, err, step = confirm_or_ladder(quotients, theta, idx, user, sigma, J0, floor, ladder)
-    if not f.intact():
+    if not (f.intact() and (not batched or quotients.intact())):
         return None
     return FiniteDifferences(grad=grad, err=err, step=step, cost=J0)
 

@@ -160,10 +160,12 @@ def test_a_cost_that_broadcasts_over_a_leading_axis_is_called_with_batches_and_j
 def test_a_cost_that_ignores_the_batch_axis_is_called_one_set_at_a_time():
     cost, _grad, params = _mlp(6)
     theta, layout = oracles.flatten(params)
-    rows = oracles.noise_rows(theta)[[0, -1]]
-    values = np.array([cost(oracles.unflatten(r, layout)) for r in rows])
-    assert not oracles.broadcasts(cost, rows, values, layout, 1e-16)
-    assert not oracles.broadcasts(lambda p: p["W1"][0].sum(), rows, values, layout, 1e-16)
+    rows = oracles.noise_rows(theta)
+    singles = {i: cost(oracles.unflatten(rows[i], layout)) for i in (0, len(rows) - 1)}
+    assert oracles.broadcast_values(cost, rows, layout, singles) is None
+    assert oracles.broadcast_values(lambda p: p["W1"][0].sum(), rows, layout, singles) is None
+    first_set_only = lambda p: np.full(len(rows), cost({k: v[0] for k, v in p.items()}))  # noqa: E731
+    assert oracles.broadcast_values(first_set_only, rows, layout, singles) is None
 
 
 def test_fast_mode_on_the_relu_model_differences_it_through_its_cost_and_says_kinks_are_not_sought(coursera_l3):
@@ -182,3 +184,42 @@ def test_fast_mode_leaves_scipy_out_unless_it_is_the_only_oracle_asked_for():
     assert both.ok and not both.oracles["scipy"].available
     alone = gradcheck.check_gradients(case.expected["grads"], case, oracles="scipy", mode="fast")
     assert alone.ok and alone.oracles["scipy"].available
+
+
+def test_blocks_of_perturbations_give_the_quotients_one_call_each_gives_whatever_block_is_chosen():
+    rng = np.random.default_rng(8)
+    X = rng.uniform(size=(7, 12))
+    params = {"W": rng.normal(size=(12, 30)), "v": rng.normal(size=30)}
+
+    def cost(p):
+        return np.sum(np.tanh(X @ p["W"] + p["v"][..., None, :]) ** 2, axis=(-2, -1))
+
+    theta, layout = oracles.flatten(params)
+    idx = np.arange(theta.size)
+    steps = np.full(theta.size, 1e-5)
+    blocks = oracles.BlockQuotients(cost, theta, layout)
+    got = blocks(idx, steps)
+    assert blocks.settled and blocks.block >= 8  # 780 rows: enough to try several block sizes
+    one_each = oracles.loop_quotients(oracles.InPlaceCost(cost, theta, layout))(idx, steps)
+    np.testing.assert_allclose(got, one_each, rtol=0, atol=1e-9)
+    assert blocks.intact()
+
+
+def test_a_broadcasting_cost_that_changes_its_inputs_is_differenced_on_copies_and_judged_right():
+    rng = np.random.default_rng(9)
+    X = rng.uniform(size=(5, 3))
+    params = {"W": rng.normal(size=(3, 4))}
+
+    def cost(p):
+        value = 0.5 * np.sum(np.tanh(X @ p["W"]) ** 2, axis=(-2, -1))
+        p["W"] *= 0.0  # scribbles over its input after using it
+        return value
+
+    def grad(p):
+        t = np.tanh(X @ p["W"])
+        return {"W": X.T @ (t * (1 - t ** 2))}
+
+    right = grad({k: v.copy() for k, v in params.items()})
+    assert gradcheck.check_function(cost, lambda p: right, params, oracles="fd").ok
+    wrong = {"W": right["W"] * (1 + 1e-6)}
+    assert gradcheck.check_function(cost, lambda p: wrong, params, oracles="fd").wrong == ["W"]
