@@ -750,7 +750,8 @@ class HypothesisItem(GradcheckItem):
     check = "hypothesis"
 
     def runtest(self) -> None:
-        from .drawn import check_drawn, reproduce_command
+        with _without_assertion_rewriting():  # hypothesis is a library here, not a test module
+            from .drawn import check_drawn, reproduce_command
 
         o = self.config.option
         target = _display(self.path, Path(self.config.invocation_params.dir))
@@ -767,6 +768,25 @@ class HypothesisItem(GradcheckItem):
             self._show_output(result.output)
             raise Verdict(f"{self.impl.name} on networks drawn by Hypothesis ({_drawn_count(result.examples)}, "
                           f"--gradcheck-seed={result.seed}):\n{result.message}")
+
+
+@contextlib.contextmanager
+def _without_assertion_rewriting():
+    """Imports inside skip pytest's assertion rewriting.
+
+    pytest rewrites every module of a distribution that registers a pytest plugin, hypothesis
+    included, whenever one is first imported; where bytecode is not cached
+    (PYTHONDONTWRITEBYTECODE) that took 1 s of the [hypothesis] item's 1.2 s, for asserts inside
+    Hypothesis's engine that no test of ours reports on.
+    """
+    hooks = [(i, h) for i, h in enumerate(sys.meta_path) if type(h).__module__ == "_pytest.assertion.rewrite"]
+    for _, hook in hooks:
+        sys.meta_path.remove(hook)
+    try:
+        yield
+    finally:
+        for i, hook in hooks:
+            sys.meta_path.insert(i, hook)
 
 
 def _drawn_count(n: int) -> str:

@@ -319,3 +319,18 @@ def test_the_smallest_failing_case_printed_as_code_runs_and_shows_the_wrong_grad
     assert run.ret == 0, run.stderr.str()
     off = dict(re.findall(r"^(dJdW\d) is off by (\S+)$", run.stdout.str(), re.M))
     assert float(off["dJdW1"]) > 1e-9 and float(off["dJdW2"]) < 1e-12, run.stdout.str()
+
+
+def _rewriters() -> list:
+    return [h for h in sys.meta_path if type(h).__module__ == "_pytest.assertion.rewrite"]
+
+
+def test_hypothesis_is_imported_past_pytests_assertion_rewriting_which_comes_back_where_it_was():
+    from gradcheck.plugin import _without_assertion_rewriting
+
+    before = list(sys.meta_path)
+    assert _rewriters(), "pytest's rewriting hook should be installed while the suite runs"
+    with pytest.raises(RuntimeError), _without_assertion_rewriting():
+        assert not _rewriters()
+        raise RuntimeError("an import failed")
+    assert sys.meta_path == before
