@@ -82,15 +82,8 @@ class Case:
                         for k, v in inputs.items()}
         self._params = {k: _array(v) if isinstance(v, (list, int, float)) else np.asarray(v, dtype=np.float64)
                         for k, v in params.items()}
-        if expected is None:
-            expected = _compute_expected(self.model, self._inputs, self._params)
-        self._expected = {
-            "cost": float(expected["cost"]),
-            "grads": {k: _array(v) if not isinstance(v, np.ndarray) else v.astype(np.float64)
-                      for k, v in expected["grads"].items()},
-            "intermediates": {k: _array(v) if not isinstance(v, np.ndarray) else v.astype(np.float64)
-                              for k, v in expected.get("intermediates", {}).items()},
-        }
+        # Computed when first asked for (make_case): a large network is checked without its backward pass.
+        self._expected = None if expected is None else _stored(expected)
         self._extra = dict(extra or {})
         self.title = title
         self.provenance = dict(provenance or {})
@@ -111,6 +104,8 @@ class Case:
     @property
     def expected(self) -> dict[str, Any]:
         """``{"cost": float, "grads": {param: array}, "intermediates": {name: array}}``."""
+        if self._expected is None:
+            self._expected = _stored(_compute_expected(self.model, self._inputs, self._params))
         return {"cost": self._expected["cost"], "grads": _arrays(self._expected["grads"]),
                 "intermediates": _arrays(self._expected["intermediates"])}
 
@@ -180,6 +175,16 @@ class Case:
     def __repr__(self) -> str:
         dims = ", ".join(f"{k}={v}" for k, v in self.dims.items())
         return f"<Case {self.name!r} model={self.model.name!r}{' ' + dims if dims else ''}>"
+
+
+def _stored(expected: Mapping[str, Any]) -> dict:
+    return {
+        "cost": float(expected["cost"]),
+        "grads": {k: _array(v) if not isinstance(v, np.ndarray) else v.astype(np.float64)
+                  for k, v in expected["grads"].items()},
+        "intermediates": {k: _array(v) if not isinstance(v, np.ndarray) else v.astype(np.float64)
+                          for k, v in expected.get("intermediates", {}).items()},
+    }
 
 
 def _compute_expected(model: Model, inputs, params) -> dict:

@@ -61,6 +61,7 @@ from .oracles import (
 )
 from .shapes import canonical_name, shape_problems
 from .structured import element_quotients
+from .structured import lines as structured_lines
 from .structured import supports as supports_structure
 
 __all__ = [
@@ -97,6 +98,14 @@ class _Ref:
     err: np.ndarray
     excluded: np.ndarray | None = None  # elements this oracle must not judge (kinks)
     alt: np.ndarray | None = None  # another accepted value (relu'(0) = 1 where the value takes 0)
+
+    def take(self, flat: np.ndarray) -> _Ref:
+        """The reference at the flat positions ``flat`` only, as 1-d arrays."""
+
+        def pick(a):
+            return None if a is None else np.reshape(a, -1)[flat]
+
+        return _Ref(pick(self.value), pick(self.err), pick(self.excluded), pick(self.alt))
 
 
 def _num(x: float) -> str:
@@ -358,9 +367,14 @@ class GradientMismatch(AssertionError):
 
 
 # Judging one array ------------------------------------------------------------------------------
+def _largest(values: np.ndarray) -> float:
+    """The largest finite magnitude (fast mode's references are nan where not sampled)."""
+    return float(np.max(np.abs(values), initial=0.0, where=np.isfinite(values)))
+
+
 def _floor(refs: Mapping[str, _Ref], dtype: str, ulps: float | None, scale: float) -> float:
     """The user's own round-off: ulps · ε(dtype) · max(the array's magnitude, ``scale``)."""
-    own = max((float(np.max(np.abs(r.value), initial=0.0)) for r in refs.values()), default=0.0)
+    own = max((_largest(r.value) for r in refs.values()), default=0.0)
     eps = float(np.finfo(np.dtype(dtype)).eps)
     return (ULPS[dtype] if ulps is None else ulps) * eps * max(own, scale)
 
@@ -372,7 +386,7 @@ def _gradient_scale(refs, cost: float, theta: np.ndarray) -> float:
     natural size) when that is larger: an array that is small because its terms cancel
     still carries the round-off of those terms.
     """
-    largest = max((float(np.max(np.abs(r.value), initial=0.0)) for by in refs.values() for r in by.values()),
+    largest = max((_largest(r.value) for by in refs.values() for r in by.values()),
                   default=0.0)
     natural = abs(cost) / max(1.0, float(np.max(np.abs(theta), initial=0.0)))
     return max(largest, natural) or 1.0
@@ -417,8 +431,26 @@ def _judge(name: str, target: str, kind: str, value: Any, refs: Mapping[str, _Re
     if result.dtype != "float64" and rounding is not None:
         floor = floor + np.abs(rounding).reshape(expected)
     result.floor, result.total = float(np.max(floor, initial=0.0)), user.size
-    _score(result, user, refs, primary, floor, safety)
+    judged = _few_judged(refs, user.size)
+    if judged is None:
+        _score(result, user, refs, primary, floor, safety)
+        return result
+    # Fast mode judges a sample: score those elements only, and say where they are.
+    _score(result, user.reshape(-1)[judged], {o: r.take(judged) for o, r in refs.items()}, primary,
+           floor if np.ndim(floor) == 0 else np.reshape(floor, -1)[judged], safety)
+    result.excluded += user.size - judged.size
+    if result.worst is not None:
+        result.worst["index"] = [int(i) for i in np.unravel_index(int(judged[result.worst["index"][0]]), user.shape)]
     return result
+
+
+def _few_judged(refs: Mapping[str, _Ref], size: int) -> np.ndarray | None:
+    """The flat positions some oracle judges, when every oracle leaves most elements out; else None."""
+    if size < 64 or any(r.excluded is None for r in refs.values()):
+        return None
+    left_out = np.logical_and.reduce([r.excluded.reshape(-1) for r in refs.values()])
+    judged = np.flatnonzero(~left_out)
+    return judged if 2 * judged.size < size else None
 
 
 def _score(result: ArrayResult, user: np.ndarray, refs: Mapping[str, _Ref], primary: str, floor, safety: float):
@@ -614,7 +646,13 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     if mode == "auto":
         mode = _choose_mode(mode, budget, _full_estimate(model, inputs, params, names, theta.size,
                                                          time.perf_counter() - started, budget))
-    analytic = model.backward(inputs, params)
+    backward: list = []  # the analytic backward pass, run when first needed (not by fast mode's fd alone)
+
+    def analytic() -> tuple[dict, dict]:
+        if not backward:
+            backward.append(model.backward(inputs, params))
+        return backward[0]
+
     refs: dict[str, dict[str, _Ref]] = {}
     results: dict[str, OracleResult] = {}
     notes: list[str] = []
@@ -624,7 +662,7 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     fast = None
     if mode == "fast" and "fd" in oracles:
         fast = _model_fast(model, inputs, params, names, theta, layout, user, safety, seed)
-        refs["fd"] = _fast_refs(fast, _user_flat(user, layout), layout)
+        refs["fd"] = _fast_refs(fast, layout)
         if watch:
             notes.append("fast mode does not look for relu kinks: a sampled element or projection whose step "
                          "crosses one may be misjudged; check this network in full mode to be sure")
@@ -646,11 +684,11 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     alt = None
     jax = _load_jax(results, notes) if "jax" in oracles else None
     if jax is not None:
-        refs["jax"], inter_refs = _jax_references(model, inputs, params, analytic)
+        refs["jax"], inter_refs = _jax_references(model, inputs, params, analytic())
         if any(k.exact for k in kinks):
             alt = jax.model_gradients(model, inputs, params, relu_prime_at_zero=1)[0]
-    else:
-        inter_refs = {k: _Ref(np.asarray(v, dtype=np.float64), np.zeros(np.shape(v))) for k, v in analytic[1].items()}
+    elif user_inter:
+        inter_refs = {k: _Ref(np.asarray(v, dtype=np.float64), np.zeros(np.shape(v))) for k, v in analytic()[1].items()}
     if not refs:
         raise ValueError(f"none of the oracles {oracles!r} could run: {'; '.join(notes)}")
     _exclude_kinks(refs, kinks, layout, notes, alt)
@@ -659,7 +697,8 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     results = _summaries(oracles, refs, results)
     scale = _gradient_scale(refs, cost, theta)
     report = _assemble(case.name, model.name, user, refs, names, table, case, safety, ulps, results, notes, scale,
-                       rounding=lambda dtype: _rounding_shift(model, inputs, params, analytic[0], dtype))
+                       rounding=lambda dtype: _rounding_shift(model, inputs, params, analytic()[0], dtype),
+                       sampled=fast is not None)
     if report.oracle_problems:
         report.oracle_problems += _saturation_hint(model, inputs, params)
     report.intermediates = _judge_intermediates(user_inter, model, inputs, params, inter_refs, table, case,
@@ -686,13 +725,13 @@ def _diagnosis(report: Report, grads, intermediates, case):
 
 
 def _model_fast(model: Model, inputs, params, names, theta, layout, user, safety: float, seed: int):
-    """Fast mode on a built-in model: sampled elements from the cached forward pass where it has one."""
+    """Fast mode on a built-in model: sampled elements and directions from the cached forward pass where it has one."""
     if model.name in ("welch", "welch_reg"):
-        quotients = element_quotients(model, inputs, params, names)
+        quotients, line = element_quotients(model, inputs, params, names), structured_lines(model, inputs, params, names)
     else:
-        quotients = loop_quotients(InPlaceCost(lambda p: model.cost(inputs, p), theta, layout))
-    return fast_differences(lambda row: float(model.cost(inputs, unflatten(row, layout))), quotients, theta,
-                            layout, _user_flat(user, layout), safety=safety, seed=seed)
+        f = InPlaceCost(lambda p: model.cost(inputs, p), theta, layout)
+        quotients, line = loop_quotients(f), f.line
+    return fast_differences(line, quotients, theta, layout, _user_flat(user, layout), safety=safety, seed=seed)
 
 
 def _full_estimate(model: Model, inputs, params, names, n: int, one_cost: float, budget: float) -> float:
@@ -796,7 +835,7 @@ def _exclude_kinks(refs, kinks: list[Kink], layout, notes: list[str], alt: dict 
 
 
 def _assemble(case_name, model_name, user, refs, names, table, case, safety, ulps, results, notes,
-              fallback: float, rounding: Callable[[np.dtype], dict] | None = None) -> Report:
+              fallback: float, rounding: Callable[[np.dtype], dict] | None = None, sampled: bool = False) -> Report:
     """Check the oracles agree, then judge every parameter's gradient."""
     problems: list[str] = []
     for k in names:
@@ -824,7 +863,8 @@ def _assemble(case_name, model_name, user, refs, names, table, case, safety, ulp
         if result.dtype != "float64":
             notes.append(_float_note(name, result.dtype, ulps))
     report = Report(case_name, model_name, params, {}, results, notes, problems, safety)
-    _course_difference(report, user, refs, names)
+    if not sampled:  # against sampled elements only, the course's difference would mislead
+        _course_difference(report, user, refs, names)
     return report
 
 
@@ -930,11 +970,9 @@ def _skips_scipy(mode: str, oracles: tuple[str, ...], results: dict, notes: list
     return True
 
 
-def _fast_refs(check, user_flat: np.ndarray, layout) -> dict[str, _Ref]:
+def _fast_refs(check, layout) -> dict[str, _Ref]:
     """Fast mode's per-element references: the sampled elements; the others are not judged one by one."""
-    value = np.where(check.sampled, check.grad, np.nan_to_num(user_flat))
-    err = np.where(check.sampled, check.err, 0.0)
-    refs = _flat_refs(value, err, layout)
+    refs = _flat_refs(check.grad, check.err, layout)
     skipped = unflatten(~check.sampled, layout)
     for k, ref in refs.items():
         ref.excluded = skipped[k].reshape(ref.value.shape)
@@ -955,7 +993,6 @@ def _apply_fast(report: Report, check) -> None:
         for result in report.params.values():
             if result.status == "ok":
                 result.status, result.projection = "WRONG", next(p for p in check.projections if not p.ok).text()
-    report.difference = None  # against sampled elements only, the course's difference would mislead
     report.notes.append(check.statement())
 
 
@@ -1046,9 +1083,9 @@ def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[s
     fast = None
     if "fd" in oracles and mode == "fast":
         f = InPlaceCost(cost, theta, layout)
-        fast = fast_differences(f.along, loop_quotients(f), theta, layout, _user_flat(user, layout),
+        fast = fast_differences(f.line, loop_quotients(f), theta, layout, _user_flat(user, layout),
                                 safety=safety, seed=seed)
-        refs["fd"] = _fast_refs(fast, _user_flat(user, layout), layout)
+        refs["fd"] = _fast_refs(fast, layout)
     elif "fd" in oracles:
         fd = verified_differences(cost, theta, layout, _user_flat(user, layout))
         if fd is not None:
@@ -1070,7 +1107,8 @@ def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[s
     shape_msgs = {k: _plain_shape_message(name, v, params[k]) for k, (name, v) in user.items()}
     scale = _gradient_scale(refs, J, theta)
     report = _assemble("check_function", "none", user, refs, names, table, None, safety, ulps, results, notes, scale,
-                       rounding=lambda dtype: _function_rounding_shift(cost, params, "jax" in refs, dtype))
+                       rounding=lambda dtype: _function_rounding_shift(cost, params, "jax" in refs, dtype),
+                       sampled=fast is not None)
     for k, msg in shape_msgs.items():
         if msg:
             report.params[k].shape_message = msg

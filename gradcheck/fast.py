@@ -33,7 +33,6 @@ from .oracles import (
     confirm_or_ladder,
     judging_floor,
     noise_level,
-    noise_rows,
     single_step,
 )
 
@@ -41,8 +40,8 @@ __all__ = ["PROJECTIONS", "SAMPLES", "FastCheck", "Projection", "fast_difference
 
 PROJECTIONS = 8
 SAMPLES = 32
-#: Points and order of the noise line in fast mode (fewer calls than the full check's 12 and 6).
-_NOISE_POINTS, _NOISE_ORDER = 6, 3
+#: Points, order and relative spacing of the noise line in fast mode (fewer calls than the full check's 12 and 6).
+_NOISE_POINTS, _NOISE_ORDER, _NOISE_STEP = 6, 3, 1e-7
 
 
 @dataclass
@@ -96,15 +95,18 @@ class FastCheck:
                 f"other elements are judged only where sampled")
 
 
-def _directional(evaluate: Callable[[np.ndarray], float], theta: np.ndarray, u: np.ndarray, yours: float,
-                 sigma: float, cost: float, floor: float, safety: float) -> Projection:
-    """d/dt J(θ + t·u) by central differences: Richardson from h and h/2, its error estimated as
-    |D(h) − D(h/2)| (D(h)'s own error, so R's is smaller) plus round-off; where that does not
+Line = Callable[[np.ndarray], Callable[[float], float]]
+
+
+def _directional(phi: Callable[[float], float], yours: float, sigma: float, cost: float, floor: float,
+                 safety: float) -> Projection:
+    """φ'(0), φ(t) = J(θ + t·u), by central differences: Richardson from h and h/2, its error estimated
+    as |D(h) − D(h/2)| (D(h)'s own error, so R's is smaller) plus round-off; where that does not
     confirm ``yours``, the ladder of :func:`gradcheck.oracles.central_differences` measures it."""
     h = single_step(sigma, cost)
 
     def quotient(step: float) -> float:
-        return (evaluate(theta + step * u) - evaluate(theta - step * u)) / (2.0 * step)
+        return (phi(step) - phi(-step)) / (2.0 * step)
 
     with np.errstate(all="ignore"):
         wide, narrow = quotient(h), quotient(h / 2)
@@ -122,64 +124,106 @@ def _directional(evaluate: Callable[[np.ndarray], float], theta: np.ndarray, u: 
     return Projection(float(yours), float(value), float(err), float(safety * (err + floor)))
 
 
-def fast_differences(evaluate: Callable[[np.ndarray], float], quotients: Quotients, theta: np.ndarray,
-                     layout: Layout, user: np.ndarray, *, projections: int = PROJECTIONS, samples: int = SAMPLES,
-                     seed: int = 0, safety: float = 10.0) -> FastCheck:
+class _Directions:
+    """The random ±1 directions u = v·scale, kept as bits and unpacked into reused buffers.
+
+    At N = 10⁶ a fresh float64 array costs more in page faults than the arithmetic on it,
+    so v and u live in two buffers; ``u(k)`` refills them, and a line built on u must be
+    used before the next call.
+    """
+
+    def __init__(self, rng: np.random.Generator, k: int, scale: np.ndarray):
+        self.n, self.scale = scale.size, scale
+        self.packed = [rng.bytes((self.n + 7) // 8) for _ in range(k)]
+        self.v = np.empty(self.n)
+        self.unit = not np.any(scale != 1.0)  # every |θ| ≤ 1: u = v
+        self._u = self.v if self.unit else np.empty(self.n)
+
+    def __len__(self) -> int:
+        return len(self.packed)
+
+    def u(self, k: int, span: tuple[int, int] | None = None) -> np.ndarray:
+        """Direction k (only ``span`` of it, zeros elsewhere); ``self.v`` holds its signs."""
+        bits = np.unpackbits(np.frombuffer(self.packed[k], dtype=np.uint8), count=self.n)
+        np.multiply(bits, -2.0, out=self.v)
+        self.v += 1.0
+        if not self.unit:
+            np.multiply(self.v, self.scale, out=self._u)
+        if span is not None:
+            self._u[:span[0]] = 0.0
+            self._u[span[1]:] = 0.0
+        return self._u
+
+
+def fast_differences(line: Line, quotients: Quotients, theta: np.ndarray, layout: Layout, user: np.ndarray,
+                     *, projections: int = PROJECTIONS, samples: int = SAMPLES, seed: int = 0,
+                     safety: float = 10.0) -> FastCheck:
     """Random projections and sampled elements of a cost's gradient against ``user``.
 
     Args:
-        evaluate: flat parameters (n,) -> cost.
+        line: ``u -> φ`` with φ(t) = J(θ + t·u): the cost along a direction (the model's
+            structure makes φ cheaper than a whole evaluation where it can).
         quotients: ``(flat indices, steps) -> central difference quotients`` of those elements.
         theta: the flat float64 parameters (n,); ``layout`` their arrays.
         user: your flat gradient (n,), nan where missing.
         projections, samples: random ±1 directions; elements per array.
         seed: for the directions and the samples.
         safety: the factor on the error estimates.
+
+    The cost's round-off σ is measured along the first direction, at the noise line's relative
+    spacing (:func:`gradcheck.oracles.noise_rows`).
     """
     rng = np.random.default_rng(seed)
     n = theta.size
+    scale = np.maximum(np.abs(theta), 1.0)
+    directions = _Directions(rng, projections, scale)
+    spans, start = {}, 0
+    for name, shape in layout:
+        spans[name] = (start, start + int(np.prod(shape, dtype=int)))
+        start = spans[name][1]
+    # With u = v·scale (v = ±1), uᵀ(yours) = vᵀ(scale·yours), and the round-off floor
+    # 16ε·Σ|u·yours| is the same for every v.
+    weighted = user if directions.unit else scale * user
     with np.errstate(all="ignore"):
-        noise = np.array([evaluate(row) for row in noise_rows(theta, points=_NOISE_POINTS)])
+        magnitude = {name: float(np.sum(np.abs(weighted[lo:hi]))) for name, (lo, hi) in spans.items()}
+    sigma = cost = floor = math.nan
+
+    def project(k: int, span: tuple[int, int] | None, phi=None) -> Projection:
+        lo, hi = span or (0, n)
+        u = directions.u(k, span)
+        phi = phi or line(u)
+        floor_u = 16.0 * EPS * sum(m for name, m in magnitude.items() if span in (None, spans[name])) + floor
+        with np.errstate(all="ignore"):
+            yours = float(np.dot(directions.v[lo:hi], weighted[lo:hi]))
+        return _directional(phi, yours, sigma, cost, floor_u, safety)
+
+    # The noise along the first direction, then its projection.
+    first = line(directions.u(0) if projections else scale)
+    with np.errstate(all="ignore"):
+        noise = np.array([first(i * _NOISE_STEP) for i in range(_NOISE_POINTS)])
     sigma, cost = noise_level(noise, _NOISE_ORDER), float(noise[0])
     floor = judging_floor(user, cost, theta)
+    found = [project(0, None, first)] if projections else []
     # Sampled elements: in every array, a random sample and your largest element.
-    spans, chosen, start = {}, [], 0
-    for name, shape in layout:
-        size = int(np.prod(shape, dtype=int))
-        spans[name] = (start, start + size)
-        if size:
-            pick = rng.choice(size, min(size, samples), replace=False)
-            mine = np.abs(np.nan_to_num(user[start:start + size], nan=np.inf))
-            chosen.append(np.union1d(pick, [int(np.argmax(mine))]) + start)
-        start += size
+    chosen = []
+    for lo, hi in spans.values():
+        if hi > lo:
+            pick = rng.choice(hi - lo, min(hi - lo, samples), replace=False)
+            mine = int(np.argmax(np.abs(user[lo:hi])))  # a missing (nan) element first
+            chosen.append(np.union1d(pick, [mine]) + lo)
     idx = np.concatenate(chosen) if chosen else np.zeros(0, dtype=int)
     grad, err = np.full(n, np.nan), np.full(n, np.inf)
     if idx.size:
         grad[idx], err[idx], _ = confirm_or_ladder(quotients, theta, idx, user[idx], sigma, cost, floor)
     sampled = np.zeros(n, dtype=bool)
     sampled[idx] = True
-    # Projections over all parameters, then per array where one fails.
-    scale = np.maximum(np.abs(theta), 1.0)
-    signs = [np.where(rng.random(n) < 0.5, -1.0, 1.0) for _ in range(projections)]
-
-    def project(mask: np.ndarray | None) -> list[Projection]:
-        out = []
-        for v in signs:
-            u = v * scale if mask is None else np.where(mask, v * scale, 0.0)
-            with np.errstate(all="ignore"):
-                yours = float(np.dot(u, user))
-                floor_u = 16.0 * EPS * float(np.sum(np.abs(u * user))) + floor
-            out.append(_directional(evaluate, theta, u, yours, sigma, cost, floor_u, safety))
-        return out
-
-    found = project(None)
+    # The other projections over all parameters, then each array alone where one fails.
+    found += [project(k, None) for k in range(1, projections)]
     check = FastCheck(grad, err, sampled, found, samples=samples,
                       tolerance=max((p.tolerance for p in found), default=0.0))
     if not all(p.ok for p in found):
-        for name, (lo, hi) in spans.items():
-            mask = np.zeros(n, dtype=bool)
-            mask[lo:hi] = True
-            failing = [p for p in project(mask) if not p.ok]
+        for name, span in spans.items():
+            failing = [p for p in (project(k, span) for k in range(projections)) if not p.ok]
             if failing:
                 check.wrong[name] = failing[0]
     return check

@@ -319,6 +319,19 @@ class InPlaceCost:
         finally:
             self.buffer[:] = self.theta
 
+    def line(self, u: np.ndarray) -> Callable[[float], float]:
+        """φ(t) = the cost at θ + t·u, built in the buffer."""
+
+        def phi(t: float) -> float:
+            np.multiply(u, t, out=self.buffer)
+            self.buffer += self.theta
+            try:
+                return self()
+            finally:
+                self.buffer[:] = self.theta
+
+        return phi
+
     def intact(self) -> bool:
         return bool(np.array_equal(self.buffer, self.theta, equal_nan=True))
 
@@ -477,7 +490,7 @@ def confirm_or_ladder(quotients: Quotients, theta: np.ndarray, idx: np.ndarray, 
 def judging_floor(values: np.ndarray, cost: float, theta: np.ndarray) -> float:
     """16 ulps of the gradient's magnitude (its largest finite value, or |J|/max(|θ|, 1)): the
     least of the judging floor in :mod:`gradcheck.compare`."""
-    largest = float(np.max(np.abs(values[np.isfinite(values)]), initial=0.0))
+    largest = float(np.max(np.abs(values), initial=0.0, where=np.isfinite(values)))
     return 16.0 * EPS * max(largest, abs(cost) / max(1.0, float(np.max(np.abs(theta), initial=0.0))))
 
 

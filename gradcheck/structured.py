@@ -27,7 +27,7 @@ import numpy as np
 
 from .models import Model, sigmoid
 
-__all__ = ["central_differences", "supports"]
+__all__ = ["central_differences", "element_quotients", "lines", "supports"]
 
 _CHUNK = 1 << 20  # floats per temporary block: bounds memory at any N
 
@@ -235,3 +235,46 @@ def element_quotients(model: Model, inputs: Mapping, params: Mapping, names: tup
         return out
 
     return quotients
+
+
+# ---------------------------------------------------------------- directions (welch)
+
+
+def lines(model: Model, inputs: Mapping, params: Mapping, names: tuple[str, ...]):
+    """A function ``u -> φ``, φ(t) = J(θ + t·u), for fast mode's directional differences.
+
+    For ``welch``/``welch_reg`` z2 is linear in W1: along u, z2 moves by t·(X U1), one matrix
+    product per direction, after which each φ(t) costs the sigmoids of z2 and one product with
+    W2 + t·U2 instead of the whole forward pass. The regulariser is a quadratic in t, written
+    out. Flat directions follow ``names``' order, as :func:`element_quotients`.
+    """
+    if model.name not in ("welch", "welch_reg"):
+        raise ValueError(f"no structure-aware directions for model {model.name!r}")
+    X, y = np.asarray(inputs["X"], dtype=np.float64), np.asarray(inputs["y"], dtype=np.float64)
+    W = {k: np.asarray(params[k], dtype=np.float64) for k in ("W1", "W2")}
+    scale = 1.0 / X.shape[0] if model.name == "welch_reg" else 1.0
+    lam = float(inputs["Lambda"]) if model.name == "welch_reg" else 0.0
+    z2 = X @ W["W1"]
+    spans, start = {}, 0
+    for k in names:
+        spans[k] = slice(start, start + W[k].size)
+        start += W[k].size
+    squares = float(np.sum(W["W1"] ** 2) + np.sum(W["W2"] ** 2)) if lam else 0.0
+
+    def line(u: np.ndarray):
+        U = {k: u[spans[k]].reshape(W[k].shape) for k in ("W1", "W2")}
+        moved = X @ U["W1"]
+        if lam:
+            cross = float(np.vdot(W["W1"], U["W1"]) + np.vdot(W["W2"], U["W2"]))
+            length = float(np.vdot(U["W1"], U["W1"]) + np.vdot(U["W2"], U["W2"]))
+
+        def phi(t: float) -> float:
+            a2 = sigmoid(z2 + t * moved)
+            J = 0.5 * scale * float(np.sum((y - sigmoid(a2 @ (W["W2"] + t * U["W2"]))) ** 2))
+            if lam:
+                J += lam / 2 * (squares + 2 * t * cross + t * t * length)
+            return J
+
+        return phi
+
+    return line

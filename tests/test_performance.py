@@ -198,8 +198,7 @@ def test_blocks_of_perturbations_give_the_quotients_one_call_each_gives_whatever
     idx = np.arange(theta.size)
     steps = np.full(theta.size, 1e-5)
     blocks = oracles.BlockQuotients(cost, theta, layout)
-    got = blocks(idx, steps)
-    assert blocks.settled and blocks.block >= 8  # 780 rows: enough to try several block sizes
+    got = blocks(idx, steps)  # 1560 rows: blocks of 8, 16, 32, ... as long as they pay
     one_each = oracles.loop_quotients(oracles.InPlaceCost(cost, theta, layout))(idx, steps)
     np.testing.assert_allclose(got, one_each, rtol=0, atol=1e-9)
     assert blocks.intact()
@@ -223,3 +222,14 @@ def test_a_broadcasting_cost_that_changes_its_inputs_is_differenced_on_copies_an
     assert gradcheck.check_function(cost, lambda p: right, params, oracles="fd").ok
     wrong = {"W": right["W"] * (1 + 1e-6)}
     assert gradcheck.check_function(cost, lambda p: wrong, params, oracles="fd").wrong == ["W"]
+
+
+def test_fast_mode_reports_a_wrong_sampled_element_where_it_is():
+    case = _welch(2)
+    grads = {k: np.array(v) for k, v in case.expected["grads"].items()}
+    index = np.unravel_index(int(np.argmax(np.abs(grads["W1"]))), grads["W1"].shape)
+    grads["W1"][index] *= 1.1  # your largest element is always among the sampled ones
+    report = gradcheck.check_gradients(grads, case, oracles="fd", mode="fast")
+    assert report.wrong == ["W1"]
+    assert report.params["W1"].worst["index"] == [int(i) for i in index]
+    assert report.params["W1"].total == grads["W1"].size and report.params["W1"].mismatched == 1

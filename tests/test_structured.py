@@ -101,3 +101,21 @@ def test_the_short_structured_ladder_passes_correct_gradients_and_flags_one_in_a
     grads = {k: v.copy() for k, v in case.expected["grads"].items()}
     grads["W1"][0, 0] *= 1 + 1e-6
     assert gradcheck.check_gradients(grads, case, oracles="fd").wrong == ["W1"]
+
+
+@pytest.mark.parametrize("model", ["welch", "welch_reg"])
+@pytest.mark.parametrize("seed", range(5))
+def test_the_cost_along_a_direction_from_the_cached_pass_is_the_cost_at_the_moved_parameters(model, seed):
+    from gradcheck.structured import lines
+
+    rng = np.random.default_rng(seed)
+    case = random_case(model, rng)
+    names = case.model.param_names(case.dims)
+    theta, layout = oracles.flatten(case.params, names)
+    line = lines(case.model, case.inputs, case.params, names)
+    for _ in range(3):
+        u = rng.choice([-1.0, 1.0], theta.size) * rng.uniform(0.5, 2.0, theta.size)
+        phi = line(u)
+        for t in (0.0, 1e-3, -0.37):
+            plain_cost = case.cost(oracles.unflatten(theta + t * u, layout))
+            assert phi(t) == pytest.approx(plain_cost, rel=64 * EPS, abs=64 * EPS)
