@@ -186,6 +186,16 @@ def _deep(inputs, params, steps):
 # ---------------------------------------------------------------- chosen elements (welch)
 
 
+def _welch_parts(model: Model, inputs: Mapping, params: Mapping, what: str):
+    """X, y, the weights (float64), the cost's factor on ½Σ(y − ŷ)² and Lambda (0 for ``welch``)."""
+    if model.name not in ("welch", "welch_reg"):
+        raise ValueError(f"no structure-aware {what} for model {model.name!r}")
+    X, y = np.asarray(inputs["X"], dtype=np.float64), np.asarray(inputs["y"], dtype=np.float64)
+    W = {k: np.asarray(params[k], dtype=np.float64) for k in ("W1", "W2")}
+    regularised = model.name == "welch_reg"
+    return X, y, W, 1.0 / X.shape[0] if regularised else 1.0, float(inputs["Lambda"]) if regularised else 0.0
+
+
 def element_quotients(model: Model, inputs: Mapping, params: Mapping, names: tuple[str, ...]):
     """A function ``(flat indices, steps) -> central difference quotients`` of chosen elements.
 
@@ -193,12 +203,7 @@ def element_quotients(model: Model, inputs: Mapping, params: Mapping, names: tup
     costs one column of sigmoids (W1) or one column of outputs (W2), whatever the network's
     size. Flat indices follow ``names``' order (C order within each array).
     """
-    if model.name not in ("welch", "welch_reg"):
-        raise ValueError(f"no structure-aware element differences for model {model.name!r}")
-    X, y = np.asarray(inputs["X"], dtype=np.float64), np.asarray(inputs["y"], dtype=np.float64)
-    W = {k: np.asarray(params[k], dtype=np.float64) for k in ("W1", "W2")}
-    scale = 1.0 / X.shape[0] if model.name == "welch_reg" else 1.0
-    lam = float(inputs["Lambda"]) if model.name == "welch_reg" else 0.0
+    X, y, W, scale, lam = _welch_parts(model, inputs, params, "element differences")
     z2 = X @ W["W1"]
     a2 = sigmoid(z2)
     z3 = a2 @ W["W2"]
@@ -248,12 +253,7 @@ def lines(model: Model, inputs: Mapping, params: Mapping, names: tuple[str, ...]
     W2 + t·U2 instead of the whole forward pass. The regulariser is a quadratic in t, written
     out. Flat directions follow ``names``' order, as :func:`element_quotients`.
     """
-    if model.name not in ("welch", "welch_reg"):
-        raise ValueError(f"no structure-aware directions for model {model.name!r}")
-    X, y = np.asarray(inputs["X"], dtype=np.float64), np.asarray(inputs["y"], dtype=np.float64)
-    W = {k: np.asarray(params[k], dtype=np.float64) for k in ("W1", "W2")}
-    scale = 1.0 / X.shape[0] if model.name == "welch_reg" else 1.0
-    lam = float(inputs["Lambda"]) if model.name == "welch_reg" else 0.0
+    X, y, W, scale, lam = _welch_parts(model, inputs, params, "directions")
     z2 = X @ W["W1"]
     spans, start = {}, 0
     for k in names:
