@@ -56,17 +56,16 @@ def network(n_params: int, seed: int = 0):
 # ---------------------------------------------------------------- the cost in each framework
 
 
-def np_cost(X, y, W1, W2):
-    a2 = 1 / (1 + np.exp(-(X @ W1)))
-    yhat = 1 / (1 + np.exp(-(a2 @ W2)))
-    return 0.5 * np.sum((y - yhat) ** 2)
-
-
 def np_cost_batched(X, y, W1, W2):
-    """``np_cost`` written to broadcast: W1 (K, k, k) and W2 (K, k, 1) give K costs."""
+    """The cost, written to broadcast: W1 (K, k, k) and W2 (K, k, 1) give K costs."""
     a2 = 1 / (1 + np.exp(-(X @ W1)))
     yhat = 1 / (1 + np.exp(-(a2 @ W2)))
     return 0.5 * np.sum((y - yhat) ** 2, axis=(-2, -1))
+
+
+def np_cost(X, y, W1, W2):
+    """The same cost for one parameter set only: a batch of them raises."""
+    return float(np_cost_batched(X, y, W1, W2))
 
 
 def np_grad(X, y, W1, W2):
@@ -99,36 +98,28 @@ def plain_loop(X, y, W1, W2, h=1e-6):
     return out
 
 
+def _pairs_of_passes(X, y, W1, W2, elements):
+    """Two cost evaluations per (flat array, index) in ``elements``, the element moved ±1e-6 in place."""
+    for flat, i in elements:
+        old = flat[i]
+        flat[i] = old + 1e-6
+        np_cost(X, y, W1, W2)
+        flat[i] = old - 1e-6
+        np_cost(X, y, W1, W2)
+        flat[i] = old
+
+
 def forward_2n(X, y, W1, W2):
     """The floor for any black-box central difference: 2N cost evaluations in sequence."""
-    for W in (W1, W2):
-        flat = W.reshape(-1)
-        for i in range(flat.size):
-            old = flat[i]
-            flat[i] = old + 1e-6
-            np_cost(X, y, W1, W2)
-            flat[i] = old - 1e-6
-            np_cost(X, y, W1, W2)
-            flat[i] = old
+    _pairs_of_passes(X, y, W1, W2, ((W.reshape(-1), i) for W in (W1, W2) for i in range(W.size)))
 
 
 def forward_2n_sampled(X, y, W1, W2, elements: int = 2000):
     """2N forward passes estimated: the first ``elements`` elements' passes timed, scaled to all N."""
-    n = W1.size + W2.size
-    sub = W1[:, : max(1, elements // W1.shape[0])]
+    count = min(elements, W1.size)
     t0 = time.perf_counter()
-    flat = sub.reshape(-1)
-    view = W1.reshape(-1)
-    for i in range(flat.size):
-        j = (i // sub.shape[1]) * W1.shape[1] + i % sub.shape[1]
-        old = view[j]
-        view[j] = old + 1e-6
-        np_cost(X, y, W1, W2)
-        view[j] = old - 1e-6
-        np_cost(X, y, W1, W2)
-        view[j] = old
-    elapsed = time.perf_counter() - t0
-    return elapsed * n / flat.size
+    _pairs_of_passes(X, y, W1, W2, ((W1.reshape(-1), i) for i in range(count)))
+    return (time.perf_counter() - t0) * (W1.size + W2.size) / count
 
 
 def scipy_check(X, y, W1, W2, direction):

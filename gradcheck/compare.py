@@ -29,6 +29,7 @@ Before anyone is judged the oracles must agree with each other within
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -50,6 +51,7 @@ from .oracles import (
     central_differences,
     course_difference,
     flatten,
+    largest_finite,
     loop_batch_cost,
     loop_quotients,
     model_batch_cost,
@@ -367,14 +369,9 @@ class GradientMismatch(AssertionError):
 
 
 # Judging one array ------------------------------------------------------------------------------
-def _largest(values: np.ndarray) -> float:
-    """The largest finite magnitude (fast mode's references are nan where not sampled)."""
-    return float(np.max(np.abs(values), initial=0.0, where=np.isfinite(values)))
-
-
 def _floor(refs: Mapping[str, _Ref], dtype: str, ulps: float | None, scale: float) -> float:
     """The user's own round-off: ulps · ε(dtype) · max(the array's magnitude, ``scale``)."""
-    own = max((_largest(r.value) for r in refs.values()), default=0.0)
+    own = max((largest_finite(r.value) for r in refs.values()), default=0.0)
     eps = float(np.finfo(np.dtype(dtype)).eps)
     return (ULPS[dtype] if ulps is None else ulps) * eps * max(own, scale)
 
@@ -386,7 +383,7 @@ def _gradient_scale(refs, cost: float, theta: np.ndarray) -> float:
     natural size) when that is larger: an array that is small because its terms cancel
     still carries the round-off of those terms.
     """
-    largest = max((_largest(r.value) for by in refs.values() for r in by.values()),
+    largest = max((largest_finite(r.value) for by in refs.values() for r in by.values()),
                   default=0.0)
     natural = abs(cost) / max(1.0, float(np.max(np.abs(theta), initial=0.0)))
     return max(largest, natural) or 1.0
@@ -646,12 +643,8 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     if mode == "auto":
         mode = _choose_mode(mode, budget, _full_estimate(model, inputs, params, names, theta.size,
                                                          time.perf_counter() - started, budget))
-    backward: list = []  # the analytic backward pass, run when first needed (not by fast mode's fd alone)
-
-    def analytic() -> tuple[dict, dict]:
-        if not backward:
-            backward.append(model.backward(inputs, params))
-        return backward[0]
+    # The analytic backward pass, run when first needed (fast mode's fd alone does not need it).
+    analytic = functools.cache(lambda: model.backward(inputs, params))
 
     refs: dict[str, dict[str, _Ref]] = {}
     results: dict[str, OracleResult] = {}

@@ -186,23 +186,22 @@ def fast_differences(line: Line, quotients: Quotients, theta: np.ndarray, layout
     weighted = user if directions.unit else scale * user
     with np.errstate(all="ignore"):
         magnitude = {name: float(np.sum(np.abs(weighted[lo:hi]))) for name, (lo, hi) in spans.items()}
-    sigma = cost = floor = math.nan
-
-    def project(k: int, span: tuple[int, int] | None, phi=None) -> Projection:
-        lo, hi = span or (0, n)
-        u = directions.u(k, span)
-        phi = phi or line(u)
-        floor_u = 16.0 * EPS * sum(m for name, m in magnitude.items() if span in (None, spans[name])) + floor
-        with np.errstate(all="ignore"):
-            yours = float(np.dot(directions.v[lo:hi], weighted[lo:hi]))
-        return _directional(phi, yours, sigma, cost, floor_u, safety)
-
-    # The noise along the first direction, then its projection.
+    # The noise along the first direction, then the projections' common terms.
     first = line(directions.u(0) if projections else scale)
     with np.errstate(all="ignore"):
         noise = np.array([first(i * _NOISE_STEP) for i in range(_NOISE_POINTS)])
     sigma, cost = noise_level(noise, _NOISE_ORDER), float(noise[0])
     floor = judging_floor(user, cost, theta)
+
+    def project(k: int, span: tuple[int, int] | None, phi=None) -> Projection:
+        """Direction k (over ``span`` only); ``phi``: its line, when direction k is already unpacked."""
+        lo, hi = span or (0, n)
+        phi = phi or line(directions.u(k, span))
+        floor_u = 16.0 * EPS * sum(m for name, m in magnitude.items() if span in (None, spans[name])) + floor
+        with np.errstate(all="ignore"):
+            yours = float(np.dot(directions.v[lo:hi], weighted[lo:hi]))
+        return _directional(phi, yours, sigma, cost, floor_u, safety)
+
     found = [project(0, None, first)] if projections else []
     # Sampled elements: in every array, a random sample and your largest element.
     chosen = []

@@ -362,7 +362,7 @@ def loop_quotients(f: InPlaceCost) -> Quotients:
 
 #: Most floats in one block of perturbed parameter sets (32 MiB) when a cost broadcasts over a leading axis.
 BLOCK_FLOATS = 1 << 22
-#: The first block's rows; blocks then double while the time per row falls by more than ``_GAIN``.
+#: The first block's rows, and the factor on the time per row that a doubled block must beat.
 _FIRST_BLOCK, _GAIN = 8, 0.9
 
 
@@ -397,8 +397,7 @@ class BlockQuotients:
     on the cost (a call's fixed overhead against its temporaries falling out of cache), so the
     block starts at ``_FIRST_BLOCK`` rows and doubles, up to ``BLOCK_FLOATS``, until two doublings
     in a row fail to cut the measured time per row by 10%; then the best block is kept. The timed
-    blocks are real work. ``intact()`` says
-    whether the cost left the buffer alone.
+    blocks are real work. ``intact()`` says whether the cost left the buffer alone.
     """
 
     def __init__(self, cost: Callable[[dict], Any], theta: np.ndarray, layout: Layout):
@@ -487,11 +486,15 @@ def confirm_or_ladder(quotients: Quotients, theta: np.ndarray, idx: np.ndarray, 
     return grad, err, step
 
 
+def largest_finite(values: np.ndarray) -> float:
+    """The largest finite magnitude in ``values`` (0 when none; fast mode's references are nan where not sampled)."""
+    return float(np.max(np.abs(values), initial=0.0, where=np.isfinite(values)))
+
+
 def judging_floor(values: np.ndarray, cost: float, theta: np.ndarray) -> float:
     """16 ulps of the gradient's magnitude (its largest finite value, or |J|/max(|θ|, 1)): the
     least of the judging floor in :mod:`gradcheck.compare`."""
-    largest = float(np.max(np.abs(values), initial=0.0, where=np.isfinite(values)))
-    return 16.0 * EPS * max(largest, abs(cost) / max(1.0, float(np.max(np.abs(theta), initial=0.0))))
+    return 16.0 * EPS * max(largest_finite(values), abs(cost) / max(1.0, float(np.max(np.abs(theta), initial=0.0))))
 
 
 def verified_differences(cost: Callable[[dict], Any], theta: np.ndarray, layout: Layout, user: np.ndarray,

@@ -19,10 +19,12 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 FD = "--gradcheck-oracles=fd"  # the cheapest oracle, where the test is not about oracles
 
 
-def _copy(pytester: pytest.Pytester, example: str, dest: str | None = None) -> Path:
+def _copy(pytester: pytest.Pytester, example: str, dest: str | None = None, *,
+          replace: tuple[str, str] = ("", "")) -> Path:
+    """An example written into the test folder, with one edit ``replace = (old, new)`` made in it."""
     path = pytester.path / (dest or Path(example).name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text((EXAMPLES / example).read_text())
+    path.write_text((EXAMPLES / example).read_text().replace(*replace))  # ("", "") leaves it as it is
     return path
 
 
@@ -129,9 +131,8 @@ def test_a_class_whose_sizes_are_attributes_is_resized_for_other_sizes(pytester)
 
 
 def test_the_course_building_blocks_are_checked_on_their_own(pytester):
-    source = (EXAMPLES / "correct/deep_l_layer.py").read_text().replace(
-        "db = 1 / m * np.sum(dZ, axis=1, keepdims=True)", "db = 1 / m * np.sum(dZ, axis=0, keepdims=True)")
-    (pytester.path / "deep.py").write_text(source)
+    _copy(pytester, "correct/deep_l_layer.py", "deep.py", replace=(
+        "db = 1 / m * np.sum(dZ, axis=1, keepdims=True)", "db = 1 / m * np.sum(dZ, axis=0, keepdims=True)"))
     result = pytester.runpytest("--gradcheck", "deep.py", FD, "-k", "coursera-l3")
     result.stdout.fnmatch_lines(["*db has shape*", "FAILED deep.py::linear_backward[[]coursera-l3[]]*"])
     outcomes = result.parseoutcomes()
@@ -149,9 +150,8 @@ def test_both_notebook_generations_of_dA_numbering_are_matched_by_shape(pytester
 
 
 def test_a_cs231n_class_with_a_wrong_bias_gradient_fails_against_its_own_loss(pytester):
-    source = (EXAMPLES / "correct/two_layer_net.py").read_text().replace(
-        'grads["b1"] = dhidden.sum(axis=0)', 'grads["b1"] = 2 * dhidden.sum(axis=0)')
-    (pytester.path / "net.py").write_text(source)
+    _copy(pytester, "correct/two_layer_net.py", "net.py", replace=(
+        'grads["b1"] = dhidden.sum(axis=0)', 'grads["b1"] = 2 * dhidden.sum(axis=0)'))
     result = pytester.runpytest("--gradcheck", "net.py", FD)
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(["*against its own loss*", "*b1*", "FAILED net.py::TwoLayerNet[[]reg-0-fd[]]*"])
@@ -236,10 +236,9 @@ def test_a_submission_that_hangs_on_import_fails_its_import_item(pytester):
 
 
 def test_a_list_result_and_a_1_shaped_cost_are_accepted(pytester):
-    source = (EXAMPLES / "correct/backprop_function.py").read_text().replace(
+    _copy(pytester, "correct/backprop_function.py", "homework.py", replace=(
         'return {"dJdW1": X.T @ delta2, "dJdW2": a2.T @ delta3}',
-        'return [(X.T @ delta2).tolist(), (a2.T @ delta3).tolist()]')
-    (pytester.path / "homework.py").write_text(source)
+        'return [(X.T @ delta2).tolist(), (a2.T @ delta3).tolist()]'))
     result = pytester.runpytest("--gradcheck", "homework.py", FD)
     result.assert_outcomes(passed=7)
 
@@ -453,9 +452,8 @@ def test_implements_used_without_a_model_says_how_to_call_it():
 
 
 def test_a_set_params_that_fills_W2_first_fails_the_interface_item(pytester):
-    source = (EXAMPLES / "correct/neural_network.py").read_text().replace(
-        "W1_start = 0\n", "W1_start = 0\n        params = np.concatenate((params[-3:], params[:-3]))\n")
-    (pytester.path / "homework.py").write_text(source)
+    _copy(pytester, "correct/neural_network.py", "homework.py", replace=(
+        "W1_start = 0\n", "W1_start = 0\n        params = np.concatenate((params[-3:], params[:-3]))\n"))
     result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "interface")
     result.assert_outcomes(failed=1, deselected=7)
     # With all-ones weights any order looks right: the asymmetric twin is the first to show it.
@@ -467,9 +465,8 @@ def test_a_set_params_that_fills_W2_first_fails_the_interface_item(pytester):
 
 
 def test_a_wrong_stored_intermediate_is_reported_by_name(pytester):
-    source = (EXAMPLES / "correct/neural_network.py").read_text().replace(
-        "        return dJdW1, dJdW2", "        self.a2 = self.z2\n        return dJdW1, dJdW2")
-    (pytester.path / "homework.py").write_text(source)
+    _copy(pytester, "correct/neural_network.py", "homework.py", replace=(
+        "        return dJdW1, dJdW2", "        self.a2 = self.z2\n        return dJdW1, dJdW2"))
     result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "three-examples-fd")
     result.assert_outcomes(failed=1, deselected=7)
     result.stdout.fnmatch_lines(["*intermediates WRONG (a2)*"])
@@ -501,9 +498,8 @@ def test_a_failure_header_names_the_submission(pytester):
 
 
 def test_a_wrong_sigmoid_prime_is_named_by_the_interface_item(pytester):
-    source = (EXAMPLES / "correct/neural_network.py").read_text().replace(
-        "return np.exp(-z) / ((1 + np.exp(-z)) ** 2)", "return self.sigmoid(z) * (1 - z)")
-    (pytester.path / "homework.py").write_text(source)
+    _copy(pytester, "correct/neural_network.py", "homework.py", replace=(
+        "return np.exp(-z) / ((1 + np.exp(-z)) ** 2)", "return self.sigmoid(z) * (1 - z)"))
     result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "interface")
     result.assert_outcomes(failed=1, deselected=7)
     result.stdout.fnmatch_lines([
