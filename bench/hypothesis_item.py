@@ -2,7 +2,7 @@
 
     python bench/hypothesis_item.py [N ...]      # default: 50 100 examples
 
-Runs what the item runs (:func:`gradcheck.drawn.check_drawn`, seed 0, through the plugin's
+Runs what the item runs (:func:`gradcheck.students.drawn.check_drawn`, seed 0, through the plugin's
 adapter for the notes' class) on a correct submission and on the two wrong examples of issue 6,
 and prints the median of 5 runs for each N, with and without JAX confirming a failure. Hypothesis
 and JAX are imported (and JAX has compiled) before the clock starts: the first item of a session
@@ -17,8 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from gradcheck.conventions import recognise
-from gradcheck.drawn import check_drawn
+from gradcheck.students.drawn import check_drawn
+from gradcheck.students.recognise import recognise
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SUBMISSIONS = {

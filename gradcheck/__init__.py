@@ -5,39 +5,51 @@ The public surface is what this module lists in ``__all__``; everything else is 
 
 from __future__ import annotations
 
-from .cases import Case, case_names, load_case, make_case
-from .compare import (
-    ArrayResult,
-    GradientMismatch,
-    OracleResult,
-    Report,
-    assert_gradients,
-    check_function,
-    check_gradients,
-    numerical_gradient,
+from .case import Case, case_names, load_case, make_case
+from .course import (
+    Course,
+    MissingHook,
+    Mistake,
+    Model,
+    Structure,
+    courses,
+    get_course,
+    get_model,
+    load_course,
+    model_names,
+    register_course,
 )
-from .conventions import implements
-from .models import Model, get_model, model_names
+from .judge import assert_gradients, check_function, check_gradients, numerical_gradient
+from .report import ArrayResult, GradientMismatch, OracleResult, Report
 from .shapes import ShapeMismatch, assert_shapes
+from .students.recognise import implements
 
 __all__ = [
     "ArrayResult",
     "Case",
+    "Course",
     "GradientMismatch",
+    "MissingHook",
+    "Mistake",
     "Model",
     "OracleResult",
     "Report",
     "ShapeMismatch",
+    "Structure",
     "assert_gradients",
     "assert_shapes",
     "case_names",
     "check_function",
     "check_gradients",
+    "courses",
+    "get_course",
     "get_model",
     "implements",
     "load_case",
+    "load_course",
     "make_case",
     "model_names",
     "numerical_gradient",
+    "register_course",
 ]
 __version__ = "0.1.0"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cases import case_names, load_case
+from .case import case_names, load_case
 
 
 def _fmt(value) -> str:

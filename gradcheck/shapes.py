@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .models import Model, get_model
+from .course import Model, get_model
 
 if TYPE_CHECKING:
-    from .cases import Case
+    from .case import Case
 
 __all__ = ["ShapeMismatch", "assert_shapes", "canonical_name", "shape_problems"]
 
@@ -58,14 +58,7 @@ def _resolve(case_or_model: Case | Model | str, arrays: Mapping[str, Any], dims:
 
 
 def _hint(name: str, canon: str, model: Model) -> str:
-    if model.name.startswith("welch"):
-        src = {"W1": ("X", "delta2"), "W2": ("a2", "delta3")}.get(canon)
-        if src:
-            return f" A transposed result usually means {src[0]}.T @ {src[1]} was written as {src[1]}.T @ {src[0]}."
-    elif model.name == "deep" and canon.startswith("W"):
-        l = int(canon[1:])
-        return f" A transposed result usually means dZ{l} @ A{l - 1}.T was written as A{l - 1} @ dZ{l}.T."
-    return ""
+    return model.transpose_hint(canon)
 
 
 def _describe(dim_names: tuple[str, ...], shape: tuple[int, ...]) -> str:

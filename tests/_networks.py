@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 import gradcheck
-from gradcheck.models import sigmoid, sigmoid_prime
+from gradcheck.course import sigmoid, sigmoid_prime
 
 MODELS = ("welch", "welch_reg", "deep", "chain", "chain2", "scalar_net")
 

@@ -74,7 +74,7 @@ def test_the_wheel_ships_the_cases(tmp_path):
     )
     script = textwrap.dedent(
         """
-        import gradcheck, gradcheck.cases as c
+        import gradcheck, gradcheck.case as c
         assert gradcheck.__file__.startswith(SITE), gradcheck.__file__
         assert "_fixtures" in str(c._data_dir())
         for name in gradcheck.case_names():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gradcheck
-from gradcheck.models import get_model
+from gradcheck import get_model
 
 CASES = gradcheck.case_names()
 

@@ -13,7 +13,7 @@ import scipy.optimize  # noqa: F401
 # The in-process runs below import the oracles' heavy modules; pytester then drops every module
 # an inner run imported, and importing jaxlib a second time in one process aborts it. Importing
 # them here keeps them (and the JAX oracle's compilation cache) for the whole session.
-import gradcheck._jax  # noqa: F401
+import gradcheck.oracles.jax  # noqa: F401
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 FD = "--gradcheck-oracles=fd"  # the cheapest oracle, where the test is not about oracles

@@ -18,9 +18,9 @@ import pytest
 
 # As in test_plugin.py: keep jax (and the oracles' modules) imported for the whole session, since
 # pytester drops what an in-process run imported and a second import of jaxlib aborts the process.
-import gradcheck._jax  # noqa: F401
-import gradcheck.drawn as drawn
-from gradcheck.conventions import recognise
+import gradcheck.oracles.jax  # noqa: F401
+import gradcheck.students.drawn as drawn
+from gradcheck.students.recognise import recognise
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 FD = "--gradcheck-oracles=fd"

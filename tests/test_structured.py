@@ -7,7 +7,6 @@ import pytest
 
 import gradcheck
 from gradcheck import oracles
-from gradcheck.structured import central_differences
 
 from ._networks import random_case
 
@@ -58,7 +57,7 @@ CASES = {
 def test_structured_differences_equal_the_plain_ones_within_round_off(name, h):
     case = CASES[name]()
     steps = {k: h * np.maximum(1.0, np.abs(v)) for k, v in case.params.items()}
-    got, scales = central_differences(case.model, case.inputs, case.params, steps)
+    got, scales = case.model.structure().differences(case.inputs, case.params, steps)
     want = plain(case, steps)
     J = abs(case.expected["cost"])
     for k in want:
@@ -70,7 +69,7 @@ def test_structured_differences_equal_the_plain_ones_within_round_off(name, h):
 
 def test_structured_differences_approach_the_gradient(coursera_l3):
     steps = {k: 1e-5 * np.maximum(1.0, np.abs(v)) for k, v in coursera_l3.params.items()}
-    got, _ = central_differences(coursera_l3.model, coursera_l3.inputs, coursera_l3.params, steps)
+    got, _ = coursera_l3.model.structure().differences(coursera_l3.inputs, coursera_l3.params, steps)
     for k, g in coursera_l3.expected["grads"].items():
         np.testing.assert_allclose(got[k], g, atol=1e-8)
 
@@ -106,13 +105,12 @@ def test_the_short_structured_ladder_passes_correct_gradients_and_flags_one_in_a
 @pytest.mark.parametrize("model", ["welch", "welch_reg"])
 @pytest.mark.parametrize("seed", range(5))
 def test_the_cost_along_a_direction_from_the_cached_pass_is_the_cost_at_the_moved_parameters(model, seed):
-    from gradcheck.structured import lines
 
     rng = np.random.default_rng(seed)
     case = random_case(model, rng)
     names = case.model.param_names(case.dims)
     theta, layout = oracles.flatten(case.params, names)
-    line = lines(case.model, case.inputs, case.params, names)
+    line = case.model.structure().lines(case.inputs, case.params, names)
     for _ in range(3):
         u = rng.choice([-1.0, 1.0], theta.size) * rng.uniform(0.5, 2.0, theta.size)
         phi = line(u)

@@ -25,20 +25,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from hypothesis import strategies as st
 
-from .cases import Case
-from .conventions import (
-    GradientCheckingPair,
-    Implementation,
-    LLayer,
-    NotesClass,
-    Registered,
-    StudentError,
-    _Calls,
-    _spelled,
-)
-from .strategies import Mismatch, PropertyOutcome, _headline, as_code, cases_for, deep_cases, run_property_check
+from ..case import Case
+from ..strategies import Mismatch, PropertyOutcome, _headline, as_code, run_property_check
+from ..tolerance import SAFETY
+from .implementation import Implementation, StudentError
 
 __all__ = ["Confirmation", "DrawnResult", "call_code", "check_drawn", "confirm", "reproduce_command"]
 
@@ -46,7 +37,7 @@ __all__ = ["Confirmation", "DrawnResult", "call_code", "check_drawn", "confirm",
 #: of three layers, most of whose draws the strategy's filters reject, stops part-way.
 MAX_SHRINK_DRAWS = 400
 #: A difference-based value agrees with an exact one within this many of its error estimates.
-_FD_SAFETY = 10.0
+_FD_SAFETY = SAFETY
 
 
 class _TimedOut(BaseException):
@@ -56,14 +47,6 @@ class _TimedOut(BaseException):
         super().__init__(str(error))
         self.case = case
         self.error = error
-
-
-def _strategy(impl: Implementation) -> st.SearchStrategy[Case]:
-    if isinstance(impl, GradientCheckingPair):  # the course's pair is written for exactly three layers
-        square = dict(min_examples=2, max_examples=3, min_inputs=2, max_inputs=3, min_width=2, max_width=3)
-        return st.one_of(deep_cases(min_layers=3, max_layers=3),
-                         deep_cases(min_layers=3, max_layers=3, distinct_dims=False, **square))
-    return cases_for(impl.model)
 
 
 def _compute(impl: Implementation, timeout: float | None) -> Callable[[Case], dict[str, Any]]:
@@ -130,17 +113,17 @@ class Confirmation:
 
 
 def _fd_gradients(case: Case) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    from .oracles import central_differences, flatten, model_batch_cost, relu_preactivations, unflatten
+    from ..oracles import central_differences, flatten, model_batch_cost, unflatten
 
     theta, layout = flatten(case.params, case.param_names)
-    watch = relu_preactivations(case.model, case.dims)
+    watch = case.model.relu_preactivations(case.dims)
     fd = central_differences(model_batch_cost(case.model, case.inputs, layout, watch), theta)
     return unflatten(fd.grad, layout), unflatten(fd.err, layout)
 
 
 def _jax_gradients(case: Case) -> dict[str, np.ndarray] | None:
     try:
-        from . import _jax
+        from ..oracles import jax as _jax
     except ImportError:
         return None
     try:
@@ -221,7 +204,7 @@ def check_drawn(impl: Implementation, *, examples: int, seed: int, timeout: floa
         explain_error: renders the student's exception on the smallest case (their traceback).
     """
     try:
-        outcome = run_property_check(_compute(impl, timeout), _strategy(impl), max_examples=examples, seed=seed,
+        outcome = run_property_check(_compute(impl, timeout), impl.strategy(), max_examples=examples, seed=seed,
                                      max_shrink_draws=MAX_SHRINK_DRAWS, with_jax=use_jax)
     except _TimedOut as stop:
         message = "\n".join([
@@ -257,7 +240,7 @@ def _rerun(impl: Implementation, case: Case,
            timeout: float | None) -> tuple[StudentError | None, str, dict[str, str], list[str]]:
     """On the smallest failure: the student's exception (with its traceback), output, names for the
     gradients, and the shape problems in named dimensions."""
-    from .shapes import shape_problems
+    from ..shapes import shape_problems
 
     try:
         out = impl.run(case, timeout)
@@ -279,9 +262,7 @@ def _student_names(impl: Implementation, case: Case, seen: dict[str, str] | None
     returned them (``seen``), else as its convention names them."""
     if seen and set(seen) == set(case.param_names):
         return dict(seen)
-    if impl.model.startswith("welch") and not isinstance(impl, Registered):
-        return {p: f"dJd{p}" for p in case.param_names}
-    return {p: f"d{p}" for p in case.param_names}
+    return impl.grad_names(case)
 
 
 def _message(impl: Implementation, outcome: PropertyOutcome, confirmations: list[Confirmation], module: str,
@@ -338,93 +319,15 @@ def call_code(impl: Implementation, case: Case, module: str, names: dict[str, st
     """Python lines that call ``impl`` on ``case`` (its arrays named as in :func:`as_code`) and compare.
 
     ``names`` maps parameter names to the keys the code returns its gradients under, where known.
+    The call itself is the convention's (:meth:`Implementation.call_lines`); none when it offers none.
     """
-    params = case.param_names
     names = _student_names(impl, case, names)
-    if isinstance(impl, NotesClass):
-        lines = [f"from {module} import {impl.name}", *_notes_setup(impl, case)]
-        prime = _spelled(impl.cls, "costFunctionPrime") or "costFunctionPrime"
-        lines.append(f"{', '.join(names[p] for p in params)} = net.{prime}(X, y)")
-        got = {p: names[p] for p in params}
-    elif isinstance(impl, LLayer):
-        lines = [f"from {module} import L_model_forward, L_model_backward",
-                 f"parameters = {{{', '.join(f'{p!r}: {p}' for p in params)}}}",
-                 "AL, caches = L_model_forward(X, parameters)",
-                 "grads = L_model_backward(AL, Y, caches)"]
-        got = {p: f"grads[{names[p]!r}]" for p in params}
-    elif isinstance(impl, GradientCheckingPair):
-        lines = [f"from {module} import forward_propagation_n, backward_propagation_n",
-                 f"parameters = {{{', '.join(f'{p!r}: {p}' for p in params)}}}",
-                 "cost, cache = forward_propagation_n(X, Y, parameters)",
-                 "grads = backward_propagation_n(X, Y, cache)"]
-        got = {p: f"grads[{names[p]!r}]" for p in params}
-    elif isinstance(impl, Registered):
-        args = [a for a in impl._names if a in case.inputs or a in case.params]
-        defaults = [f"d{p}" for p in params]
-        lines = [f"from {module} import {impl.name}",
-                 f"result = {impl.name}({', '.join(f'{a}={a}' for a in args)})",
-                 "if not isinstance(result, dict):  # a tuple in the model's parameter order",
-                 f"    result = dict(zip({defaults!r}, result if isinstance(result, (tuple, list)) else [result]))"]
-        got = {p: f"result[{names[p]!r}]" for p in params}
-    else:  # backprop(X, y, W1, W2)
-        lines = [f"from {module} import {impl.name}",
-                 f"{', '.join(names[p] for p in params)} = {impl.name}(X, y, {', '.join(params)})"]
-        got = {p: names[p] for p in params}
+    lines, got = impl.call_lines(case, module, names)
+    if not lines:
+        return []
     lines += [f"print({names[p] + ' is off by'!r}, np.max(np.abs(np.asarray({value}) - expected[{p!r}])))"
               for p, value in got.items()]
     return lines
-
-
-def _notes_setup(impl: NotesClass, case: Case) -> list[str]:
-    """The notes' class built as the adapter builds it: constructor, size attributes, weights, Lambda."""
-    from .conventions import _LAMBDA_NAMES, _required
-
-    args = []
-    for p in _required(impl.cls.__init__, skip_self=True):
-        if p in _LAMBDA_NAMES:
-            args.append(f"{p}={float(case.inputs.get('Lambda', 0.0))!r}")
-        else:
-            role = next((r for r in ("inputLayerSize", "hiddenLayerSize", "outputLayerSize") if _spelled_role(p, r)), None)
-            args.append(f"{p}={case.dims[role]}" if role else f"{p}=...")
-    lines = [f"net = {impl.name}({', '.join(args)})"]
-    sizes = _instance_attrs(impl, case)
-    if sizes:
-        lines.append(f"{', '.join(f'net.{a}' for a in sizes)} = {', '.join(str(v) for v in sizes.values())}"
-                     "  # gradcheck resizes the class through these")
-    lines.append(f"{', '.join(f'net.{p}' for p in case.param_names)} = {', '.join(case.param_names)}")
-    if impl.model == "welch_reg":
-        lines.append(f"net.{_lambda_attr(impl, case)} = {float(case.inputs['Lambda'])!r}")
-    return lines
-
-
-def _spelled_role(name: str, role: str) -> bool:
-    from .conventions import _SPELLINGS
-
-    return name in _SPELLINGS[role]
-
-
-def _instance_attrs(impl: NotesClass, case: Case) -> dict[str, int]:
-    """The size attributes an instance has (what the adapter sets), by their spelling in the class."""
-    try:
-        net = impl._instance(case, _Calls(5.0))
-    except StudentError:
-        return {}
-    out = {}
-    for role in ("inputLayerSize", "hiddenLayerSize", "outputLayerSize"):
-        attr = _spelled(net, role)
-        if attr is not None:
-            out[attr] = case.dims[role]
-    return out
-
-
-def _lambda_attr(impl: NotesClass, case: Case) -> str:
-    from .conventions import _LAMBDA_NAMES
-
-    try:
-        net = impl._instance(case, _Calls(5.0))
-    except StudentError:
-        return "Lambda"
-    return next((n for n in _LAMBDA_NAMES if hasattr(net, n)), "Lambda")
 
 
 def reproduce_command(target: str, seed: int, examples: int, name: str) -> str:

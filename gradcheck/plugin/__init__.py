@@ -32,11 +32,12 @@ from typing import Any
 
 import pytest
 
-from .cases import Case, case_names, load_case
-from .conventions import CONVENTIONS, Implementation, Outcome, StudentError, StudentTimeout, recognise, time_limit
+from ..case import Case, case_names, load_case
+from ..students.implementation import Implementation, Outcome, StudentError, StudentTimeout, time_limit
+from ..students.recognise import conventions, recognise
 
 ORACLES = ("fd", "scipy", "jax")
-_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+_PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
 
 
 # Fixtures ------------------------------------------------------------------------------
@@ -159,7 +160,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _safety(config: pytest.Config) -> float:
-    from .compare import SAFETY  # numpy only; the oracles import scipy and jax when they first run
+    from ..tolerance import SAFETY
 
     return config.option.gradcheck_tolerance or SAFETY
 
@@ -179,7 +180,7 @@ def _settings_line(config: pytest.Config) -> str:
 
 
 def _tolerance_line(config: pytest.Config) -> str:
-    from .compare import ULPS
+    from ..tolerance import ULPS
 
     return (f"gradcheck: a gradient fails when it is further from an oracle than {_safety(config):g} x that "
             f"oracle's error estimate + {ULPS['float64']:g} ulps of its size ({ULPS['float32']:g} for float32); "
@@ -208,7 +209,7 @@ class Submission:
 
 
 def _conventions_text() -> str:
-    return "gradcheck recognises:\n" + "\n".join(f"  - {c}" for c in CONVENTIONS)
+    return "gradcheck recognises:\n" + "\n".join(f"  - {c}" for c in conventions())
 
 
 def _module_name(path: Path) -> str:
@@ -438,7 +439,7 @@ class _Judge:
 
 
 def _version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return __version__
 
@@ -517,7 +518,7 @@ class SubmissionFile(pytest.File):
             if impl.has_interface:
                 yield InterfaceItem.from_parent(self, name=f"{impl.name}[interface]", impl=impl, cases=cases,
                                                 judge=judge)
-            if impl.kind == "reference" and impl.model:  # not the self-consistency classes: no model to draw
+            if impl.kind == "reference" and impl.offers_strategy():  # its course can draw networks of its model
                 yield HypothesisItem.from_parent(self, name=f"{impl.name}[hypothesis]", impl=impl, judge=judge)
 
 
@@ -617,7 +618,7 @@ class CaseItem(GradcheckItem):
         self.oracle = oracle
 
     def runtest(self) -> None:
-        from .compare import check_gradients
+        from ..judge import check_gradients
 
         outcome = self.judge.outcome(self.impl, self.case)
         try:
@@ -648,7 +649,7 @@ class ShapesItem(GradcheckItem):
         self.cases = cases
 
     def runtest(self) -> None:
-        from .shapes import shape_problems
+        from ..shapes import shape_problems
 
         problems: list[str] = []
         for case in self.cases:
@@ -727,7 +728,7 @@ class SelfItem(GradcheckItem):
         return {**super().describe(), "reg": self.reg}
 
     def runtest(self) -> None:
-        from .compare import check_function
+        from ..judge import check_function
 
         cost, grad, params, calls = self.impl.problem(self.reg, self.config.option.gradcheck_seed, self.judge.timeout)
         try:
@@ -751,7 +752,7 @@ class HypothesisItem(GradcheckItem):
 
     def runtest(self) -> None:
         with _without_assertion_rewriting():  # hypothesis is a library here, not a test module
-            from .drawn import check_drawn, reproduce_command
+            from ..students.drawn import check_drawn, reproduce_command
 
         o = self.config.option
         target = _display(self.path, Path(self.config.invocation_params.dir))

@@ -33,13 +33,12 @@ import functools
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .fast import fast_differences
-from .models import Model
+from .course import Model
 from .oracles import (
     BLACK_BOX_LADDER,
     LADDER,
@@ -55,16 +54,16 @@ from .oracles import (
     loop_batch_cost,
     loop_quotients,
     model_batch_cost,
-    relu_preactivations,
     scipy_check,
     structured_differences,
     unflatten,
     verified_differences,
 )
+from .oracles.fast import fast_differences
+from .report import TITLES as _TITLES
+from .report import ArrayResult, GradientMismatch, OracleResult, Report, _index, _num, _small
 from .shapes import canonical_name, shape_problems
-from .structured import element_quotients
-from .structured import lines as structured_lines
-from .structured import supports as supports_structure
+from .tolerance import SAFETY, ULPS
 
 __all__ = [
     "ORACLES",
@@ -79,13 +78,9 @@ __all__ = [
 ]
 
 ORACLES = ("fd", "scipy", "jax")
-SAFETY = 10.0
 MODES = ("full", "fast", "auto")
 #: Seconds that ``mode="auto"`` allows a full check before it checks fast.
 BUDGET = 10.0
-ULPS = {"float64": 16.0, "float32": 256.0, "float16": 256.0}
-_TITLES = {"fd": "central difference", "scipy": "scipy", "jax": "jax", "forward": "forward pass",
-           "analytic": "analytic backward"}
 #: Most accurate first: the oracle whose value the one-line summaries compare against.
 _PRECISION_ORDER = ("jax", "analytic", "forward", "fd", "scipy")
 _DIFFERENCE_BASED = ("fd", "scipy")
@@ -110,35 +105,6 @@ class _Ref:
         return _Ref(pick(self.value), pick(self.err), pick(self.excluded), pick(self.alt))
 
 
-def _num(x: float) -> str:
-    return f"{x:.8g}"
-
-
-def _small(x: float) -> str:
-    return f"{x:.2g}"
-
-
-def _index(index: tuple[int, ...]) -> str:
-    return "[" + ", ".join(str(int(i)) for i in index) + "]" if index else ""
-
-
-def _jsonable(x: Any) -> Any:
-    """Plain JSON values: numpy scalars and arrays to floats and lists, inf and nan to strings."""
-    if isinstance(x, Mapping):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return _jsonable(x.tolist())
-    if isinstance(x, (np.bool_, bool)):
-        return bool(x)
-    if isinstance(x, (np.integer, int)):
-        return int(x)
-    if isinstance(x, (np.floating, float)):
-        return float(x) if math.isfinite(x) else str(float(x))
-    return x
-
-
 def _dtype_name(value: Any) -> str:
     dtype = np.asarray(value).dtype
     return dtype.name if dtype.kind == "f" and dtype.itemsize < 8 else "float64"
@@ -150,222 +116,6 @@ def _validate_oracles(oracles: Iterable[str] | str) -> tuple[str, ...]:
     if unknown or not chosen:
         raise ValueError(f"oracles={chosen!r}: choose one or more of {', '.join(map(repr, ORACLES))}")
     return chosen
-
-
-# Results ------------------------------------------------------------------------------------
-@dataclass
-class OracleResult:
-    """One oracle's run: whether it was used, its largest error estimate, and scipy's numbers.
-
-    Attributes:
-        name: ``"fd"``, ``"scipy"``, ``"jax"`` (or ``"forward"``/``"analytic"`` for intermediates).
-        title: how the report names it (``"central difference"``).
-        available: False when it could not run; ``message`` says why.
-        max_err: its largest per-element error estimate.
-        norm: scipy only: what ``check_grad`` returns, ‖yours − approx_fprime‖₂.
-        difference: scipy only: the course's ‖g − ĝ‖ / (‖g‖ + ‖ĝ‖).
-        threshold: scipy only: the difference forward differences' own error allows.
-    """
-
-    name: str
-    title: str
-    available: bool = True
-    message: str = ""
-    max_err: float = 0.0
-    norm: float | None = None
-    difference: float | None = None
-    threshold: float | None = None
-
-    def to_dict(self) -> dict:
-        return _jsonable(self.__dict__)
-
-
-@dataclass
-class ArrayResult:
-    """The verdict on one gradient (or intermediate) array.
-
-    Attributes:
-        name: the name you used (``"dJdW1"``); ``target`` the model's (``"W1"``).
-        kind: ``"gradient"`` or ``"intermediate"``.
-        status: ``"ok"``, ``"WRONG"``, ``"missing"`` or ``"not judged"``.
-        shape, expected_shape: yours and the model's; ``dims`` names the expected dimensions.
-        shape_message: the shape problem, or ``""``.
-        dtype: ``"float64"`` or ``"float32"``.
-        total, mismatched, excluded: element counts (excluded: at a relu kink, not judged
-            by the difference-based oracles).
-        max_abs, max_rel: against the most accurate oracle, |yours − r| and
-            |yours − r| / max(|yours|, |r|, floor).
-        worst: the element furthest outside its tolerance (or closest to it): ``index``,
-            ``yours``, ``refs`` (oracle -> [value, error estimate]), ``tolerance`` (oracle -> tolerance).
-        by_oracle: oracle -> {mismatched, max_abs, max_rel}.
-        safety, floor: the tolerance's parts: tolerance = safety · (error estimate + floor).
-    """
-
-    name: str
-    target: str
-    kind: str
-    status: str
-    shape: tuple[int, ...] | None = None
-    expected_shape: tuple[int, ...] = ()
-    dims: tuple[str, ...] = ()
-    shape_message: str = ""
-    dtype: str = "float64"
-    total: int = 0
-    mismatched: int = 0
-    excluded: int = 0
-    max_abs: float = 0.0
-    max_rel: float = 0.0
-    worst: dict | None = None
-    by_oracle: dict = field(default_factory=dict)
-    safety: float = SAFETY
-    floor: float = 0.0
-    projection: str = ""  # fast mode: the failing random projection, when it is what found the error
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
-
-    def _shape_text(self) -> str:
-        if self.shape_message:
-            return f"shape WRONG: {self.shape_message}"
-        if not self.dims:
-            return "shape ok (a scalar)"
-        return f"shape ok ({', '.join(self.dims)}) = {self.expected_shape}"
-
-    def lines(self) -> list[str]:
-        """The report's lines for this array."""
-        head = f"{self.name}: {self.status}" + " " * max(2, 8 - len(self.status))
-        if self.status == "missing":
-            return [f"{head}not given (the gradient of {self.target} is expected)"]
-        if self.status == "ok":
-            extra = f"   ({self.excluded} at a relu kink: see the notes)" if self.excluded else ""
-            return [f"{head}max rel err {_small(self.max_rel)}{extra}"]
-        if self.status == "not judged" and self.shape is None:
-            return [head.rstrip()]
-        if self.shape_message or self.status == "not judged":
-            return [head + self._shape_text()]
-        if self.projection and not self.mismatched:
-            return [head + self._shape_text(), f"  {self.projection}"]
-        pct = 100.0 * self.mismatched / max(self.total, 1)
-        out = [head + self._shape_text(),
-               f"  Mismatched elements: {self.mismatched} / {self.total} ({pct:.3g}%)",
-               f"  Max absolute difference: {_num(self.max_abs)}   Max relative difference: {_num(self.max_rel)}"]
-        if self.worst:
-            refs = "   ".join(f"{_TITLES[o]} {_num(v)} ±{_small(e)}" for o, (v, e) in self.worst["refs"].items())
-            out.append(f"  worst {_index(tuple(self.worst['index']))}: yours {_num(self.worst['yours'])}   {refs}")
-            tols = ", ".join(f"{_TITLES[o]} {_small(t)}" for o, t in self.worst["tolerance"].items())
-            out.append(f"  tolerance {tols}: {self.safety:g} (safety) × (error estimate + floor {_small(self.floor)}"
-                       f" for {self.dtype})")
-        return out
-
-    def to_dict(self) -> dict:
-        return _jsonable({**self.__dict__, "ok": self.ok})
-
-
-@dataclass
-class Report:
-    """The verdict on a set of gradients: ``.ok``, ``.wrong``, per-array and per-oracle results.
-
-    Attributes:
-        case: the case's name; ``model`` the model's.
-        params: parameter name (``"W1"``) -> :class:`ArrayResult`, in the model's order.
-        intermediates: intermediate name (``"delta3"``, ``"dZ2"``) -> :class:`ArrayResult`.
-        oracles: oracle name -> :class:`OracleResult`.
-        notes: float32 notes, kinks, oracles that could not run.
-        oracle_problems: disagreements between oracles; when any, nobody is judged.
-        diagnosis: the likely mistake, a :class:`gradcheck.mistakes.Diagnosis` (``.id``, ``.message``);
-            None when every gradient is right or the oracles disagree.
-    """
-
-    case: str
-    model: str
-    params: dict[str, ArrayResult]
-    intermediates: dict[str, ArrayResult]
-    oracles: dict[str, OracleResult]
-    notes: list[str] = field(default_factory=list)
-    oracle_problems: list[str] = field(default_factory=list)
-    safety: float = SAFETY
-    diagnosis: Any = None
-    difference: float | None = None
-    difference_against: str = ""
-
-    @property
-    def wrong(self) -> list[str]:
-        """The parameters whose gradients are wrong or missing (the model's names, e.g. ``"W2"``)."""
-        return [k for k, r in self.params.items() if r.status in ("WRONG", "missing")]
-
-    @property
-    def ok(self) -> bool:
-        results = [*self.params.values(), *self.intermediates.values()]
-        return not self.oracle_problems and all(r.ok for r in results)
-
-    def _headline(self) -> str:
-        available = [r.title for r in self.oracles.values() if r.available]
-        used = ", ".join(available)
-        agree = "agree" if len(available) > 1 else "alone"
-        where = self.case if self.model == "none" else f"{self.case} (model {self.model})"
-        if self.oracle_problems and not available:
-            return f"gradcheck: NOT JUDGED on {where}: no oracle could run"
-        if self.oracle_problems:
-            return f"gradcheck: NOT JUDGED on {where}: the oracles ({used}) disagree with each other"
-        n = len(self.params)
-        wrong_inter = [r.name for r in self.intermediates.values() if not r.ok]
-        if self.ok:
-            return f"gradcheck: ok: all {n} gradients right on {where}; oracles {used} {agree}"
-        parts = []
-        if self.wrong:
-            parts.append(f"{len(self.wrong)} of {n} gradients WRONG ({', '.join(self.params[k].name for k in self.wrong)})")
-        if wrong_inter:
-            parts.append(f"intermediates WRONG ({', '.join(wrong_inter)})")
-        return f"gradcheck: {'; '.join(parts)} on {where}; oracles {used} {agree}"
-
-    def __str__(self) -> str:
-        lines = [self._headline()]
-        lines += self.oracle_problems
-        for result in self.params.values():
-            lines += result.lines()
-        if self.intermediates:
-            lines.append("intermediates:")
-            for result in self.intermediates.values():
-                lines += result.lines()
-        if self.difference is not None and not self.oracle_problems:
-            lines.append(f"the course's difference ‖g − ĝ‖/(‖g‖ + ‖ĝ‖) = {_num(self.difference)} "
-                         f"(ĝ: {_TITLES[self.difference_against]})")
-        scipy = self.oracles.get("scipy")
-        if scipy is not None and scipy.available and scipy.difference is not None:
-            lines.append(f"scipy check_grad: norm {_num(scipy.norm)}; difference {_num(scipy.difference)} "
-                         f"(forward differences allow {_small(scipy.threshold)})"
-                         + (f"; {scipy.message}" if scipy.message else ""))
-        if self.diagnosis is not None:
-            label = "where it goes wrong" if self.diagnosis.id == "unknown" else "likely mistake"
-            lines.append(f"{label}: {self.diagnosis.message}")
-        if self.notes:
-            lines.append("notes:")
-            lines += [f"  - {note}" for note in self.notes]
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict:
-        """The report as plain JSON values, for a graders' JSON report."""
-        return _jsonable({
-            "case": self.case, "model": self.model, "ok": self.ok, "wrong": self.wrong,
-            "params": {k: r.to_dict() for k, r in self.params.items()},
-            "intermediates": {k: r.to_dict() for k, r in self.intermediates.items()},
-            "oracles": {k: r.to_dict() for k, r in self.oracles.items()},
-            "notes": self.notes, "oracle_problems": self.oracle_problems, "safety": self.safety,
-            "diagnosis": None if self.diagnosis is None else self.diagnosis.to_dict(),
-            "difference": self.difference, "difference_against": self.difference_against,
-            "text": str(self),
-        })
-
-
-class GradientMismatch(AssertionError):
-    """Gradients judged wrong (or not judgeable). ``report`` is the :class:`Report`; the message is its text."""
-
-    __module__ = "gradcheck"
-
-    def __init__(self, report: Report):
-        self.report = report
-        super().__init__(str(report))
 
 
 # Judging one array ------------------------------------------------------------------------------
@@ -583,7 +333,7 @@ def _jax_references(model: Model, inputs, params, analytic: tuple[dict, dict]) -
     numpy backward pass. The floor added when judging (ulps of the array's magnitude)
     covers elements where the two happen to round alike.
     """
-    from . import _jax
+    from .oracles import jax as _jax
 
     grads, inter = _jax.model_gradients(model, inputs, params)
     g_refs = {k: _Ref(v, np.abs(v - np.asarray(analytic[0][k], dtype=np.float64).reshape(v.shape)))
@@ -651,7 +401,7 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     notes: list[str] = []
 
     kinks: list[Kink] = []
-    watch = relu_preactivations(model, dims)
+    watch = model.relu_preactivations(dims)
     fast = None
     if mode == "fast" and "fd" in oracles:
         fast = _model_fast(model, inputs, params, names, theta, layout, user, safety, seed)
@@ -661,7 +411,7 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
                          "crosses one may be misjudged; check this network in full mode to be sure")
     skip_scipy = _skips_scipy(mode, oracles, results, notes)
     if mode != "fast" and ("fd" in oracles or ("scipy" in oracles and watch)):
-        if watch or not supports_structure(model):
+        if watch or model.structure() is None:
             fd = central_differences(model_batch_cost(model, inputs, layout, watch), theta, ladder=LADDER)
         else:  # the same differences from the cached forward pass, a rank-1 update per element
             fd = structured_differences(model, inputs, params, names)
@@ -704,7 +454,7 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
 
 def _diagnosis(report: Report, grads, intermediates, case):
     """The likely mistake: the catalog's entry, a generic finding, or the first wrong step."""
-    from .mistakes import Diagnosis, diagnose, localise
+    from .diagnosis import Diagnosis, diagnose, localise
 
     labels = {k: r.name for k, r in report.params.items()}
     try:
@@ -719,9 +469,10 @@ def _diagnosis(report: Report, grads, intermediates, case):
 
 def _model_fast(model: Model, inputs, params, names, theta, layout, user, safety: float, seed: int):
     """Fast mode on a built-in model: sampled elements and directions from the cached forward pass where it has one."""
-    if model.name in ("welch", "welch_reg"):
-        quotients, line = element_quotients(model, inputs, params, names), structured_lines(model, inputs, params, names)
-    else:
+    structure = model.structure()
+    quotients = structure.quotients(inputs, params, names) if structure is not None else None
+    line = structure.lines(inputs, params, names) if structure is not None else None
+    if quotients is None or line is None:
         f = InPlaceCost(lambda p: model.cost(inputs, p), theta, layout)
         quotients, line = loop_quotients(f), f.line
     return fast_differences(line, quotients, theta, layout, _user_flat(user, layout), safety=safety, seed=seed)
@@ -731,10 +482,11 @@ def _full_estimate(model: Model, inputs, params, names, n: int, one_cost: float,
     """Seconds a full fd check is expected to take: structured quotients timed on a few elements,
     else 2N evaluations per step of the ladder."""
     plain = 2 * n * len(LADDER) * one_cost  # the plain path's evaluations: more than the structured one's work
-    if plain <= budget or not (supports_structure(model) and model.name != "deep"):
+    structure = model.structure()
+    quotients = structure.quotients(inputs, params, names) if plain > budget and structure is not None else None
+    if quotients is None:
         return plain
     started = time.perf_counter()
-    quotients = element_quotients(model, inputs, params, names)
     few = np.arange(min(n, 64))
     quotients(few, np.full(few.size, 1e-4))
     ladder = STRUCTURED_LADDER if n <= STRUCTURED_WIDE_LIMIT else STRUCTURED_SHORT_LADDER
@@ -743,12 +495,10 @@ def _full_estimate(model: Model, inputs, params, names, n: int, one_cost: float,
 
 def _saturation_hint(model: Model, inputs, params) -> list[str]:
     """Why oracles disagree on a sound model: a sigmoid output rounded to within a hair of 0 or 1."""
-    forward = model.forward(inputs, params)
-    outputs = [k for k in forward if k == "yHat" or (k.startswith("A") and k[1:].isdigit())]
-    if not outputs:
+    name = model.output_name(model.dims(inputs, params))
+    if name is None:
         return []
-    name = max(outputs, key=lambda k: (k == "yHat", int(k[1:]) if k[1:].isdigit() else 0))
-    out = np.asarray(forward[name], dtype=np.float64)
+    out = np.asarray(model.forward(inputs, params)[name], dtype=np.float64)
     closest = float(np.min(np.minimum(out, 1.0 - out), initial=1.0))
     if closest >= 1e-6:
         return []
@@ -769,7 +519,7 @@ def _unjudgeable(case_name: str, model_name: str, user, names, table, oracles, c
 def _load_jax(results: dict, notes: list[str]):
     """The JAX oracle's module, or None (with a note) when jax cannot be imported."""
     try:
-        from . import _jax
+        from .oracles import jax as _jax
     except ImportError as exc:
         results["jax"] = OracleResult("jax", _TITLES["jax"], available=False, message=f"jax cannot be imported: {exc}")
         notes.append(f"jax oracle not used: jax cannot be imported ({exc}); pip install jax")
@@ -1127,7 +877,7 @@ def _function_rounding_shift(cost, params: Mapping[str, np.ndarray], jax_ok: boo
     """How far the cost's gradient moves when the parameters are rounded to ``dtype`` (JAX, else differences)."""
     rounded = {k: v.astype(dtype).astype(np.float64) for k, v in params.items()}
     if jax_ok:
-        from . import _jax
+        from .oracles import jax as _jax
 
         at, base = _jax.cost_gradient(cost, rounded), _jax.cost_gradient(cost, params)
     else:
@@ -1158,3 +908,4 @@ def _jax_function_refs(cost, params, refs, results, notes) -> None:
         notes.append(f"jax oracle not used: the cost is not JAX-traceable ({exc})")
         return
     refs["jax"] = {k: _Ref(v.reshape(np.shape(params[k])), np.zeros(np.shape(params[k]))) for k, v in grads.items()}
+

@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .models import Model
+from ..course import Model
 
 __all__ = ["cost_gradient", "model_gradients"]
 

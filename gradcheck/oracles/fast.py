@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .oracles import (
+from .differences import (
     BLACK_BOX_LADDER,
     EPS,
     Layout,

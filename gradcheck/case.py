@@ -1,7 +1,12 @@
-"""The worked examples of the seed documents, loaded from the data files in ``fixtures/cases``.
+"""Cases: one network with its data and expected answers; the worked examples every course offers.
 
-In a wheel the files live in ``gradcheck/_fixtures/cases``; in a source checkout
-(including an editable install) they are read from the repository's ``fixtures/``.
+A :class:`Case` is data only: it computes nothing but the reference model's forward and backward
+pass (for expected values it was not given). The built-in courses' worked examples live in the data
+files of ``fixtures/cases`` (in a wheel, ``gradcheck/_fixtures/cases``; in a source checkout,
+including an editable install, the repository's ``fixtures/``), read by :func:`bundled`;
+:func:`case_names` and :func:`load_case` index every registered course's cases.
+
+Imports: numpy and :mod:`gradcheck.course` (the models and the registry).
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from .models import Model, get_model
+from . import course as _registry
+from .course import Model, get_model
 
-__all__ = ["Case", "case_names", "load_case", "make_case"]
+__all__ = ["Case", "bundled", "case_names", "load_case", "make_case"]
 
 
 def _array(value: Any) -> Any:
@@ -157,14 +163,14 @@ class Case:
 
     def check_gradients(self, grads: Mapping[str, Any], **options):
         """Judge ``grads`` on this case; see :func:`gradcheck.check_gradients`."""
-        from .compare import check_gradients
+        from .judge import check_gradients
 
         return check_gradients(grads, self, **options)
 
     def assert_gradients(self, grads: Mapping[str, Any], **options) -> None:
         """Raise :class:`gradcheck.GradientMismatch` unless ``grads`` are right on this case."""
         __tracebackhide__ = True
-        from .compare import assert_gradients
+        from .judge import assert_gradients
 
         assert_gradients(grads, self, **options)
 
@@ -214,16 +220,8 @@ def _data_dir():
 
 
 @functools.cache
-def case_names() -> tuple[str, ...]:
-    """The names of the bundled worked examples, notes first."""
-    order = ["single-example", "three-examples", "single-example-asymmetric", "three-examples-asymmetric",
-             "three-examples-regularised", "coursera-l3", "scalar-chain", "scalar-chain-2", "scalar-net"]
-    found = {p.name[: -len(".json")] for p in _data_dir().iterdir() if p.name.endswith(".json")}
-    return tuple([n for n in order if n in found] + sorted(found - set(order)))
-
-
-@functools.cache
-def _load(name: str) -> Case:
+def bundled(name: str) -> Case:
+    """The case called ``name`` from gradcheck's own data files (a built-in course's worked example)."""
     data = json.loads(_data_dir().joinpath(f"{name}.json").read_text())
     expected = data["expected"]
     extra = {k: v for k, v in data.items() if k in ("learning_rate",)}
@@ -236,15 +234,40 @@ def _load(name: str) -> Case:
     )
 
 
+_INDEX: dict[str, Case] = {}
+_INDEXED_AT = -1
+
+
+def _index() -> dict[str, Case]:
+    """Every registered course's worked examples by name, rebuilt when a course is registered."""
+    global _INDEXED_AT
+    courses = _registry.courses()
+    if _INDEXED_AT != _registry.GENERATION:
+        _INDEX.clear()
+        for course in courses:
+            for case in course.cases():
+                if case.name in _INDEX:
+                    raise ValueError(f"course {course.name!r} has a case called {case.name!r}, and so does "
+                                     f"model {_INDEX[case.name].model.name!r}'s course; case names must be unique")
+                _INDEX[case.name] = case
+        _INDEXED_AT = _registry.GENERATION
+    return _INDEX
+
+
+def case_names() -> tuple[str, ...]:
+    """The names of the worked examples, course by course (the notes first)."""
+    return tuple(_index())
+
+
 def load_case(name: str) -> Case:
     """The worked example called ``name`` (see :func:`case_names`).
 
     Raises:
         ValueError: no such case; the message lists the names there are.
     """
-    names = case_names()
-    if name not in names:
+    index = _index()
+    if name not in index:
         alt = name.replace("_", "-")
-        hint = f" Did you mean {alt!r}?" if alt in names else ""
-        raise ValueError(f"no worked example called {name!r}; the cases are {', '.join(names)}.{hint}")
-    return _load(name)
+        hint = f" Did you mean {alt!r}?" if alt in index else ""
+        raise ValueError(f"no worked example called {name!r}; the cases are {', '.join(index)}.{hint}")
+    return index[name]

@@ -1,0 +1,228 @@
+"""The code the Coursera course's students write (DESIGN §7 point 2), recognised and adapted.
+
+* C1W4's ``L_model_forward(X, parameters)`` -> ``(AL, caches)`` and ``L_model_backward(AL, Y, caches)``
+  -> grads (``dA`` keys of either notebook generation, matched by shape), with ``compute_cost``;
+* its building blocks ``linear_backward``, ``linear_activation_backward``, ``relu_backward``,
+  ``sigmoid_backward``, each checked layer by layer;
+* C2W1's gradient-checking pair ``forward_propagation_n(X, Y, parameters)`` -> ``(cost, cache)``
+  and ``backward_propagation_n(X, Y, cache)`` -> gradients, written for three layers.
+
+Examples are columns throughout.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from ...case import Case
+from ...students.implementation import (
+    Implementation,
+    Outcome,
+    StudentError,
+    as_array,
+    as_cost,
+    calling,
+    close,
+    compare_tuple,
+    param_of,
+    store_grads,
+)
+from .model import DEEP, n_layers
+
+COST_FORMULA = "J = -1/m * sum(Y*log(AL) + (1-Y)*log(1-AL))"
+BLOCKS = ("linear_backward", "linear_activation_backward", "relu_backward", "sigmoid_backward")
+
+
+def _match_dA(user: Mapping[str, Any], case: Case) -> tuple[dict[str, str], list[str]]:
+    """Map the student's ``dA*`` keys to the model's, by shape (two notebook generations differ).
+
+    In one generation ``dA{l}`` is the derivative with respect to ``A{l}`` (``dA0`` is
+    d/dX); in the other ``dA{l}`` is the derivative with respect to ``A{l-1}``.
+    """
+    keys = sorted((k for k in user if re.fullmatch(r"dA\d+", k)), key=lambda k: int(k[2:]))
+    if not keys:
+        return {}, []
+    shapes = case.shapes
+    L = n_layers(case.dims)
+
+    def fits(offset):
+        return all(0 <= int(k[2:]) - offset <= L and np.shape(user[k]) == shapes[f"dA{int(k[2:]) - offset}"]
+                   for k in keys)
+
+    fitting = [o for o in (0, 1) if fits(o)]
+    if len(fitting) == 1:
+        offset = fitting[0]
+    elif "dA0" in keys:
+        offset = 0
+    elif f"dA{L}" in keys:
+        offset = 1
+    else:
+        offset = 0
+    mapping = {k: f"dA{int(k[2:]) - offset}" for k in keys if 0 <= int(k[2:]) - offset <= L}
+    notes = []
+    if offset == 1:
+        notes.append("Your grads number dA one layer up (dA{l} holds the derivative with respect to A{l-1}, as in "
+                     "an older version of the course notebook); they were matched by shape: "
+                     + ", ".join(f"your {k} is {v}" for k, v in mapping.items()) + ".")
+    return mapping, notes
+
+
+def _store_deep(out: Outcome, case: Case, grads: Any, what: str) -> None:
+    if not isinstance(grads, Mapping):
+        raise StudentError(what, f"{what} returned a {type(grads).__name__}; expected a dict of dW1, db1, ...")
+    params = case.param_names
+    store_grads(out, case, {k: v for k, v in grads.items() if param_of(str(k), params)},
+                what, {p: f"d{p}" for p in params})
+    mapping, notes = _match_dA(grads, case)
+    for key, canon in mapping.items():
+        out.intermediates[canon] = as_array(grads[key], f"{what}[{key!r}]")
+    out.notes.extend(notes)
+    for key, value in grads.items():
+        if re.fullmatch(r"dZ\d+", str(key)):
+            out.intermediates[str(key)] = as_array(value, f"{what}[{key!r}]")
+
+
+class LLayer(Implementation):
+    """``L_model_forward(X, parameters)`` then ``L_model_backward(AL, Y, caches)``."""
+
+    convention = "the course's L_model_forward / L_model_backward"
+    has_interface = True
+
+    def __init__(self, module: types.ModuleType):
+        super().__init__("L_model_backward", DEEP, module)
+
+    def _forward(self, case, calls):
+        inputs = case.inputs
+        what = "L_model_forward(X, parameters)"
+        result = calls(self.obj.L_model_forward, {"X": inputs["X"], "parameters": case.params}, what)
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise StudentError(what, f"{what} returned a {type(result).__name__}; expected (AL, caches)")
+        return as_array(result[0], "AL"), result[1]
+
+    def _run(self, case, calls, out):
+        AL, caches = self._forward(case, calls)
+        L = n_layers(case.dims)
+        out.intermediates[f"A{L}"] = AL
+        what = "L_model_backward(AL, Y, caches)"
+        grads = calls(self.obj.L_model_backward, {"AL": AL, "Y": case.inputs["Y"], "caches": caches}, what)
+        _store_deep(out, case, grads, what)
+
+    def interface(self, case, timeout=None):
+        problems: list[str] = []
+        with calling(timeout) as calls:
+            if hasattr(self.obj, "compute_cost"):
+                AL, _ = self._forward(case, calls)
+                what = "compute_cost(AL, Y)"
+                got = as_cost(calls(self.obj.compute_cost, {"AL": AL, "Y": case.inputs["Y"]}, what), what, [])
+                want = float(DEEP.forward(case.inputs, case.params)["J"])
+                if not close(got, want):
+                    problems.append(f"{what} is {got!r} but J = {want!r} here ({COST_FORMULA}).")
+        return calls.problems + problems, calls.output.getvalue()
+
+    def call_lines(self, case, module, names):
+        params = case.param_names
+        lines = [f"from {module} import L_model_forward, L_model_backward",
+                 f"parameters = {{{', '.join(f'{p!r}: {p}' for p in params)}}}",
+                 "AL, caches = L_model_forward(X, parameters)",
+                 "grads = L_model_backward(AL, Y, caches)"]
+        return lines, {p: f"grads[{names[p]!r}]" for p in params}
+
+
+class GradientCheckingPair(Implementation):
+    """``forward_propagation_n(X, Y, parameters)`` then ``backward_propagation_n(X, Y, cache)``."""
+
+    convention = "the course's forward_propagation_n / backward_propagation_n"
+    has_interface = True
+
+    def __init__(self, module: types.ModuleType):
+        super().__init__("backward_propagation_n", DEEP, module)
+
+    def accepts(self, case):
+        return n_layers(case.dims) == 3
+
+    def _forward(self, case, calls):
+        inputs = case.inputs
+        what = "forward_propagation_n(X, Y, parameters)"
+        result = calls(self.obj.forward_propagation_n, {"X": inputs["X"], "Y": inputs["Y"], "parameters": case.params}, what)
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise StudentError(what, f"{what} returned a {type(result).__name__}; expected (cost, cache)")
+        return result
+
+    def _run(self, case, calls, out):
+        _cost, cache = self._forward(case, calls)
+        what = "backward_propagation_n(X, Y, cache)"
+        inputs = case.inputs
+        grads = calls(self.obj.backward_propagation_n, {"X": inputs["X"], "Y": inputs["Y"], "cache": cache}, what)
+        _store_deep(out, case, grads, what)
+
+    def interface(self, case, timeout=None):
+        problems: list[str] = []
+        with calling(timeout) as calls:
+            cost, _ = self._forward(case, calls)
+            what = "forward_propagation_n(X, Y, parameters)'s cost"
+            got = as_cost(cost, what, [])
+            want = case.expected["cost"]
+            if not close(got, want):
+                problems.append(f"{what} is {got!r} but J = {want!r} here ({COST_FORMULA}).")
+        return calls.problems + problems, calls.output.getvalue()
+
+    def strategy(self):
+        from .strategy import three_layer_cases
+
+        return three_layer_cases()
+
+    def call_lines(self, case, module, names):
+        params = case.param_names
+        lines = [f"from {module} import forward_propagation_n, backward_propagation_n",
+                 f"parameters = {{{', '.join(f'{p!r}: {p}' for p in params)}}}",
+                 "cost, cache = forward_propagation_n(X, Y, parameters)",
+                 "grads = backward_propagation_n(X, Y, cache)"]
+        return lines, {p: f"grads[{names[p]!r}]" for p in params}
+
+
+class Block(Implementation):
+    """One of the course's building blocks, checked layer by layer against the reference pass."""
+
+    kind = "block"
+    convention = "a building block of the course's L-layer network"
+
+    def __init__(self, name: str, fn: Callable):
+        super().__init__(name, DEEP, fn)
+
+    def check(self, case: Case, timeout: float | None = None) -> tuple[list[str], str]:
+        """Problems found calling the block on every layer of ``case``, and the output it printed."""
+        model = DEEP
+        inputs, params = case.inputs, case.params
+        fw = model.forward(inputs, params)
+        _, inter = model.backward(inputs, params)
+        grads = case.expected["grads"]
+        L = n_layers(case.dims)
+        problems: list[str] = []
+        with calling(timeout) as calls:
+            for l in range(L, 0, -1):
+                act = "sigmoid" if l == L else "relu"
+                linear_cache = (fw[f"A{l - 1}"], params[f"W{l}"], params[f"b{l}"])
+                linear_want = {"dA_prev": inter[f"dA{l - 1}"], "dW": grads[f"W{l}"], "db": grads[f"b{l}"]}
+                if self.name == "linear_backward":
+                    what = f"linear_backward(dZ{l}, cache) on layer {l}"
+                    got = calls(self.obj, {"dZ": inter[f"dZ{l}"], "cache": linear_cache}, what)
+                    problems += compare_tuple(got, linear_want, what)
+                elif self.name == "linear_activation_backward":
+                    what = f"linear_activation_backward(dA{l}, cache, {act!r}) on layer {l}"
+                    got = calls(self.obj, {"dA": inter[f"dA{l}"], "cache": (linear_cache, fw[f"Z{l}"]),
+                                           "activation": act}, what)
+                    problems += compare_tuple(got, linear_want, what)
+                elif (self.name, act) in (("relu_backward", "relu"), ("sigmoid_backward", "sigmoid")):
+                    what = f"{self.name}(dA{l}, cache=Z{l}) on layer {l}"
+                    got = calls(self.obj, {"dA": inter[f"dA{l}"], "cache": fw[f"Z{l}"]}, what)
+                    if l == L:  # dZ[L] = dA[L] * sigma'(Z[L]), the derivative of the summed loss
+                        want = inter[f"dA{l}"] * (fw[f"A{l}"] * (1 - fw[f"A{l}"]))
+                    else:
+                        want = inter[f"dZ{l}"]
+                    problems += compare_tuple((got,), {"dZ": want}, what)
+        return calls.problems + problems, calls.output.getvalue()

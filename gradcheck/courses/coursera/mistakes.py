@@ -1,0 +1,91 @@
+"""The Coursera network's catalog of known mistakes, and its backward pass's steps for localisation.
+
+Entries follow seed 002 (the question about dA[L], g(dA) for dZ, dZ·dAᵀ for dW, an extra 1/m on
+dA[l−1]) and the course's gradient-checking notebook; each computes what the wrong code returns
+from the reference forward pass of a case.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...course import Mistake, sigmoid
+
+
+def _deep(ctx, *, dAL=None, dZ_hidden=None, dZ_last=None, dW=None, db=None, dA_prev=None):
+    """The course's backward pass with one piece replaced; returns grads by parameter."""
+    fw, params = ctx.fw, ctx.params
+    Y = ctx.inputs["Y"].reshape(1, -1) if ctx.inputs["Y"].ndim == 1 else ctx.inputs["Y"]
+    L = sum(1 for k in params if k.startswith("W"))
+    m = ctx.inputs["X"].shape[1]
+    AL = fw[f"A{L}"]
+    dA = -(Y / AL - (1 - Y) / (1 - AL)) if dAL is None else dAL(AL, Y)
+    grads = {}
+    for l in range(L, 0, -1):
+        Z = fw[f"Z{l}"]
+        if l == L:
+            dZ = dA * AL * (1 - AL) if dZ_last is None else dZ_last(dA, Z)
+        else:
+            dZ = dA * (Z > 0) if dZ_hidden is None else dZ_hidden(dA, Z)
+        A_prev = fw[f"A{l - 1}"]
+        grads[f"W{l}"] = dZ @ A_prev.T / m if dW is None else dW(dZ, A_prev, dA, m)
+        grads[f"b{l}"] = np.sum(dZ, axis=1, keepdims=True) / m if db is None else db(dZ, m)
+        dA = params[f"W{l}"].T @ dZ if dA_prev is None else dA_prev(params[f"W{l}"], dZ, m)
+    return grads
+
+
+def entries() -> list[Mistake]:
+    return [
+        Mistake("deep/dAL-denominator", ("deep",),
+                "dA[L] is -(Y/A - (1-Y)/A): the second denominator must be 1 - A (the question in seed 002).",
+                "dA[L] = -(Y/A[L] - (1 - Y)/(1 - A[L])).",
+                lambda ctx: [_deep(ctx, dAL=lambda A, Y: -(Y / A - (1 - Y) / A))]),
+        Mistake("deep/dZ-activation-of-dA", ("deep",),
+                "dZ is the activation applied to dA, g(dA), instead of dA * g'(Z) (seed 002).",
+                "dZ[l] = dA[l] * g'(Z[l]); for the sigmoid output this gives dZ[L] = A[L] - Y.",
+                lambda ctx: [_deep(ctx, dZ_last=lambda dA, Z: sigmoid(dA), dZ_hidden=lambda dA, Z: np.maximum(dA, 0.0)),
+                             _deep(ctx, dZ_hidden=lambda dA, Z: np.maximum(dA, 0.0))]),
+        Mistake("deep/dW-uses-dA", ("deep",),
+                "dW is computed as dZ . dA^T instead of dZ . A[l-1]^T (seed 002).",
+                "dW[l] = (1/m) dZ[l] . A[l-1]^T.",
+                lambda ctx: [_deep(ctx, dW=lambda dZ, A_prev, dA, m: dZ @ dA.T / m)]),
+        Mistake("deep/dA-prev-extra-1/m", ("deep",),
+                "dA[l-1] carries an extra 1/m (seed 002); only dW and db are averaged.",
+                "dA[l-1] = W[l]^T . dZ[l].",
+                lambda ctx: [_deep(ctx, dA_prev=lambda W, dZ, m: W.T @ dZ / m)]),
+        Mistake("deep/dW-missing-1/m", ("deep",),
+                "dW lacks the 1/m of the mean cost.",
+                "dW[l] = (1/m) dZ[l] . A[l-1]^T.",
+                lambda ctx: [_deep(ctx, dW=lambda dZ, A_prev, dA, m: dZ @ A_prev.T)]),
+        Mistake("deep/db-missing-1/m", ("deep",),
+                "db lacks the 1/m of the mean cost.",
+                "db[l] = (1/m) sum over columns of dZ[l] (axis=1, keepdims=True).",
+                lambda ctx: [_deep(ctx, db=lambda dZ, m: np.sum(dZ, axis=1, keepdims=True))]),
+        Mistake("deep/db-wrong-axis", ("deep",),
+                "db sums dZ over the wrong axis (over units instead of over examples).",
+                "db[l] = (1/m) np.sum(dZ[l], axis=1, keepdims=True): examples are columns.",
+                lambda ctx: [_deep(ctx, db=lambda dZ, m: np.sum(dZ, axis=0, keepdims=True) / m),
+                             _deep(ctx, db=lambda dZ, m: np.sum(dZ, axis=0) / m),
+                             _deep(ctx, db=lambda dZ, m: np.sum(dZ, keepdims=True) / m)]),
+        Mistake("deep/relu-backward-mask-only", ("deep",),
+                "relu_backward returns the mask Z > 0 without multiplying by dA.",
+                "dZ = dA * (Z > 0).",
+                lambda ctx: [_deep(ctx, dZ_hidden=lambda dA, Z: (Z > 0) * 1.0)]),
+    ]
+
+
+def steps(L: int) -> list[tuple[str, str, str]]:
+    """The L-layer backward pass in order, for localisation."""
+    out = []
+    for l in range(1, L + 1):
+        out += [(f"Z{l}", "forward", f"Z{l} = W{l} . A{l - 1} + b{l}"), (f"A{l}", "forward", f"A{l} = g(Z{l})")]
+    for l in range(L, 0, -1):
+        if l == L:
+            out.append((f"dA{l}", "inter", f"dA{L} = -(Y / A{L} - (1 - Y) / (1 - A{L}))"))
+        out += [
+            (f"dZ{l}", "inter", f"dZ{l} = dA{l} * g'(Z{l})" + (f" = A{L} - Y" if l == L else "")),
+            (f"W{l}", "grad", f"dW{l} = (1/m) dZ{l} . A{l - 1}^T"),
+            (f"b{l}", "grad", f"db{l} = (1/m) sum of dZ{l} over columns (axis=1, keepdims=True)"),
+            (f"dA{l - 1}", "inter", f"dA{l - 1} = W{l}^T . dZ{l} (no 1/m)"),
+        ]
+    return out

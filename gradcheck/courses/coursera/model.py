@@ -1,0 +1,166 @@
+"""The Coursera L-layer network (seed 002): ``deep``. Examples are columns.
+
+Z[l] = W[l]·A[l−1] + b[l]; A[0] = X; A[l] = relu(Z[l]) for l < L; A[L] = σ(Z[L]).
+J = −(1/m) Σ [Y log A[L] + (1 − Y) log(1 − A[L])].
+dA[L] = −(Y/A[L] − (1−Y)/(1−A[L])); dZ[l] = dA[l] ⊙ g'(Z[l]) (so dZ[L] = A[L] − Y);
+dW[l] = (1/m) dZ[l]·A[l−1]ᵀ; db[l] = (1/m) Σ_columns dZ[l]; dA[l−1] = W[l]ᵀ·dZ[l].
+
+===============  =====================
+array            dims
+===============  =====================
+X = A0           (n0, m)
+Y                (nL, m); a 1-D Y of length m is accepted
+W[l], dW[l]      (n_l, n_{l−1})
+b[l], db[l]      (n_l, 1)
+Z, A, dZ, dA [l]  (n_l, m)
+===============  =====================
+
+Careful: dW and db are derivatives of the mean cost J, while dA and dZ are derivatives of the summed
+loss m·J, as in the course's code. relu'(0) may be taken as 0 or 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from ...course import Model, sigmoid, tap
+
+
+def n_layers(dims: Mapping[str, int]) -> int:
+    """L, the number of weight layers, from the named dimensions m, n0, ..., nL."""
+    return sum(1 for k in dims if k.startswith("n")) - 1
+
+
+class Deep(Model):
+    """The Coursera L-layer network (seed 002). Examples are columns.
+
+    Z[l] = W[l]·A[l−1] + b[l], A[0] = X, A[l] = relu(Z[l]) for l < L, A[L] = σ(Z[L]);
+    J = −(1/m) Σ [Y log A[L] + (1 − Y) log(1 − A[L])].
+    W[l] is (n_l, n_{l−1}), b[l] is (n_l, 1), X is (n0, m), Y is (nL, m).
+
+    Convention: the gradients dW[l], db[l] are derivatives of the mean cost J,
+    but the intermediates dA[l] and dZ[l] are derivatives of the summed loss m·J,
+    as in the course's code (dZ[L] = A[L] − Y).
+    """
+
+    name = "deep"
+    input_names = ("X", "Y")
+    layout = "examples are columns; W1 is (n1, n0)"
+
+    n_layers = staticmethod(n_layers)
+
+    def param_names(self, dims=None):
+        if dims is None:
+            raise TypeError("deep's parameter names depend on its number of layers; pass dims")
+        L = n_layers(dims)
+        return tuple(name for l in range(1, L + 1) for name in (f"W{l}", f"b{l}"))
+
+    def dims(self, inputs, params):
+        L = sum(1 for k in params if k.startswith("W"))
+        n0, m = np.shape(inputs["X"])
+        out = {"m": m, "n0": n0}
+        for l in range(1, L + 1):
+            out[f"n{l}"] = np.shape(params[f"W{l}"])[0]
+        return out
+
+    def shape_table(self, dims):
+        L = n_layers(dims)
+        table: dict[str, tuple[str, ...]] = {"X": ("n0", "m"), "Y": (f"n{L}", "m"), "J": ()}
+        for l in range(1, L + 1):
+            table[f"W{l}"] = (f"n{l}", f"n{l-1}")
+            table[f"b{l}"] = (f"n{l}", "1")
+        for l in range(0, L + 1):
+            if l:
+                table[f"Z{l}"] = table[f"dZ{l}"] = (f"n{l}", "m")
+            table[f"A{l}"] = table[f"dA{l}"] = (f"n{l}", "m")
+        return table
+
+    def tap_names(self, dims):
+        L = n_layers(dims)
+        names = []
+        for l in range(L, 0, -1):
+            names += [f"dA{l}", f"dZ{l}"]
+        return tuple(names) + ("dA0",)
+
+    def tap_scale(self, inputs):
+        return float(np.shape(inputs["X"])[1])
+
+    def forward(self, inputs, params, xp=np, taps=None):
+        X, Y = inputs["X"], inputs["Y"]
+        L = sum(1 for k in params if k.startswith("W"))
+        m = X.shape[1]
+        out = {"A0": tap(X, taps, "dA0")}
+        A = out["A0"]
+        for l in range(1, L + 1):
+            Z = tap(params[f"W{l}"] @ A + params[f"b{l}"], taps, f"dZ{l}")
+            A = sigmoid(Z, xp) if l == L else xp.maximum(Z, 0.0)
+            A = tap(A, taps, f"dA{l}")
+            out[f"Z{l}"], out[f"A{l}"] = Z, A
+        # The course's gradient-checking notebook writes the cost exactly so.
+        logprobs = -xp.log(A) * Y + -xp.log(1 - A) * (1 - Y)
+        out["J"] = 1.0 / m * xp.sum(logprobs)
+        return out
+
+    def backward(self, inputs, params):
+        X = np.asarray(inputs["X"], dtype=float)
+        Y = np.asarray(inputs["Y"], dtype=float)
+        Y = Y.reshape(1, -1) if Y.ndim == 1 else Y
+        params = {k: np.asarray(v, dtype=float) for k, v in params.items()}
+        fw = self.forward({"X": X, "Y": Y}, params)
+        L = sum(1 for k in params if k.startswith("W"))
+        m = X.shape[1]
+        grads: dict = {}
+        inter: dict = {}
+        AL = fw[f"A{L}"]
+        inter[f"dA{L}"] = -(Y / AL - (1 - Y) / (1 - AL))
+        for l in range(L, 0, -1):
+            Z = fw[f"Z{l}"]
+            dZ = AL - Y if l == L else inter[f"dA{l}"] * (Z > 0)
+            inter[f"dZ{l}"] = dZ
+            grads[f"W{l}"] = dZ @ fw[f"A{l-1}"].T / m
+            grads[f"b{l}"] = np.sum(dZ, axis=1, keepdims=True) / m
+            inter[f"dA{l-1}"] = params[f"W{l}"].T @ dZ
+        order = self.param_names(self.dims({"X": X}, params))
+        return {k: grads[k] for k in order}, inter
+
+    # Hooks ------------------------------------------------------------------------------------
+    def relu_preactivations(self, dims):
+        return tuple(f"Z{l}" for l in range(1, n_layers(dims)))
+
+    def structure(self):
+        from .structured import DeepStructure
+
+        return DeepStructure()
+
+    def output_name(self, dims):
+        return f"A{n_layers(dims)}"
+
+    def transpose_hint(self, param):
+        if not param.startswith("W"):
+            return ""
+        l = int(param[1:])
+        return f" A transposed result usually means dZ{l} @ A{l - 1}.T was written as A{l - 1} @ dZ{l}.T."
+
+    def roundoff_scale(self, inputs, params):
+        """The backward pass on absolute values: A − Y replaced by (A + Y)/(1 − A), which bounds the
+        terms of dA[L]·σ'(Z[L]) written either way, and |W|ᵀ going down."""
+        fw = self.forward(inputs, params)
+        L = sum(1 for k in params if k.startswith("W"))
+        m = np.shape(inputs["X"])[1]
+        Y = np.abs(np.asarray(inputs["Y"], dtype=float)).reshape(-1, m)
+        AL = fw[f"A{L}"]
+        dZ = (AL + Y) / (1.0 - AL)
+        scale: dict[str, np.ndarray] = {}
+        for l in range(L, 0, -1):
+            A_prev = np.abs(fw[f"A{l-1}"])
+            scale[f"W{l}"] = dZ @ A_prev.T / m
+            scale[f"b{l}"] = np.sum(dZ, axis=1, keepdims=True) / m
+            if l > 1:
+                dZ = (np.abs(params[f"W{l}"]).T @ dZ) * (fw[f"Z{l-1}"] > 0)
+        widths = sum(np.shape(params[f"W{l}"])[0] for l in range(1, L + 1))
+        return scale, m + np.shape(inputs["X"])[0] + widths + 4 * L + 8
+
+
+DEEP = Deep()

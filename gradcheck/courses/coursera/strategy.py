@@ -1,0 +1,151 @@
+"""Hypothesis strategies for the Coursera L-layer network: ``deep_cases``, and the mixes the ``[hypothesis]`` item draws."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from hypothesis import assume
+from hypothesis import strategies as st
+
+from ...case import Case
+from ...draw import (
+    changed,
+    check_bool,
+    check_bounds,
+    check_int,
+    check_positive,
+    distinct_lines,
+    drawn_case,
+    grid_array,
+    named_sizes,
+    named_strategy,
+    weight_bound,
+)
+from .model import DEEP
+
+
+def deep_cases(
+    *,
+    layer_dims: Sequence[int] | None = None,
+    min_layers: int | None = None,
+    max_layers: int | None = None,
+    min_inputs: int | None = None,
+    max_inputs: int | None = None,
+    min_width: int | None = None,
+    max_width: int | None = None,
+    min_outputs: int | None = None,
+    max_outputs: int | None = None,
+    min_examples: int = 1,
+    max_examples: int = 5,
+    distinct_dims: bool = True,
+    max_abs_z: float = 4.0,
+    relu_margin: float = 1e-3,
+) -> st.SearchStrategy[Case]:
+    """Networks of the Coursera L-layer model (``deep``): relu hidden layers, a sigmoid output.
+
+    Examples are columns: X is (n0, m) in [-1, 1], Y is (nL, m) of 0/1 labels, W[l] is
+    (n_l, n_{l-1}), b[l] is (n_l, 1). Every value is a multiple of 0.01.
+
+    Args:
+        layer_dims: fixed sizes (n0, n1, ..., nL); then only m, the weights and the data are
+            drawn, and the layer and width bounds must be left out.
+        min_layers, max_layers: bounds on L, the number of weight layers (default 1 to 3).
+        min_inputs, max_inputs: bounds on n0 (default 1 to 4).
+        min_width, max_width: bounds on the hidden widths n1 .. n(L-1) (default 1 to 5).
+        min_outputs, max_outputs: bounds on nL (default 1 to 2).
+        min_examples, max_examples: bounds on m.
+        distinct_dims: m, n0, n1, ..., nL differ from each other where the bounds allow.
+        max_abs_z: the output pre-activation Z[L] lies in [-max_abs_z, max_abs_z].
+        relu_margin: every relu pre-activation Z[l], l < L, is at least this far from 0, so a
+            finite difference never straddles the kink.
+
+    No two units of a layer share their weights: every row and column of every W[l] differs
+    from the others.
+    """
+    shown = changed(deep_cases, locals())
+    if layer_dims is not None:
+        given = {k: v for k, v in (("min_layers", min_layers), ("max_layers", max_layers),
+                                   ("min_inputs", min_inputs), ("max_inputs", max_inputs),
+                                   ("min_width", min_width), ("max_width", max_width),
+                                   ("min_outputs", min_outputs), ("max_outputs", max_outputs)) if v is not None}
+        if given:
+            raise ValueError(f"layer_dims={layer_dims!r} fixes the sizes; leave out {', '.join(given)}")
+        if isinstance(layer_dims, (str, bytes)) or not isinstance(layer_dims, Sequence):
+            raise TypeError(f"layer_dims must be a sequence of sizes (n0, n1, ..., nL), not {layer_dims!r}")
+        if len(layer_dims) < 2:
+            raise ValueError(f"layer_dims={layer_dims!r} needs at least two sizes, (n0, n1)")
+        fixed = tuple(check_int(f"layer_dims[{i}]", n) for i, n in enumerate(layer_dims))
+        layer_ranges = None
+    else:
+        fixed = None
+        layer_ranges = (
+            check_bounds("layers", 1 if min_layers is None else min_layers, 3 if max_layers is None else max_layers),
+            check_bounds("inputs", 1 if min_inputs is None else min_inputs, 4 if max_inputs is None else max_inputs),
+            check_bounds("width", 1 if min_width is None else min_width, 5 if max_width is None else max_width),
+            check_bounds("outputs", 1 if min_outputs is None else min_outputs, 2 if max_outputs is None else max_outputs),
+        )
+    m_range = check_bounds("examples", min_examples, max_examples)
+    check_bool("distinct_dims", distinct_dims)
+    max_abs_z = check_positive("max_abs_z", max_abs_z)
+    relu_margin = check_positive("relu_margin", relu_margin, allow_zero=True)
+    model = DEEP
+
+    def draw_case(draw, **_shown) -> Case:
+        if fixed is not None:
+            sizes = {f"n{l}": n for l, n in enumerate(fixed)}
+            values = list(range(m_range[0], m_range[1] + 1))
+            if distinct_dims:
+                values = [v for v in values if v not in fixed] or values
+            dims = {"m": draw(st.sampled_from(values)), **sizes}
+        else:
+            (l_lo, l_hi), n0_range, width_range, out_range = layer_ranges
+            L = draw(st.integers(l_lo, l_hi))
+            names = ["m", "n0"] + [f"n{l}" for l in range(1, L)] + [f"n{L}"]
+            ranges = [m_range, n0_range] + [width_range] * (L - 1) + [out_range]
+            dims = draw(named_sizes(names, ranges, distinct_dims))
+        L = len(dims) - 2
+        n = [dims[f"n{l}"] for l in range(L + 1)]
+        m = dims["m"]
+        X = grid_array(draw, (n[0], m), 1.0)
+        Y = np.array(draw(st.lists(st.integers(0, 1), min_size=n[L] * m, max_size=n[L] * m)),
+                     dtype=np.float64).reshape(n[L], m)
+        params: dict[str, np.ndarray] = {}
+        A = X
+        for l in range(1, L + 1):
+            W = grid_array(draw, (n[l], n[l - 1]), weight_bound(n[l - 1]))
+            b = grid_array(draw, (n[l], 1), 0.5)
+            assume(distinct_lines(W))
+            Z = W @ A + b
+            if l < L:
+                assume(np.all(np.abs(Z) >= relu_margin))
+                A = np.maximum(Z, 0.0)
+            else:
+                assume(np.all(np.abs(Z) <= max_abs_z))
+            params[f"W{l}"], params[f"b{l}"] = W, b
+        return drawn_case(model, {"X": X, "Y": Y}, params)
+
+    return named_strategy(draw_case, "deep_cases", shown)
+
+
+
+
+def cases_for(model) -> st.SearchStrategy[Case]:
+    """The ``[hypothesis]`` item's networks: distinct dimensions mixed with small square ones."""
+    square = dict(min_examples=2, max_examples=3, min_inputs=2, max_inputs=3, min_width=2, max_width=3,
+                  min_outputs=1, max_outputs=2)
+    return st.one_of(deep_cases(), deep_cases(distinct_dims=False, **square))
+
+
+def three_layer_cases() -> st.SearchStrategy[Case]:
+    """Three-layer networks only: the course's gradient-checking pair is written for exactly three."""
+    square = dict(min_examples=2, max_examples=3, min_inputs=2, max_inputs=3, min_width=2, max_width=3)
+    return st.one_of(deep_cases(min_layers=3, max_layers=3),
+                     deep_cases(min_layers=3, max_layers=3, distinct_dims=False, **square))
+
+
+def sized_cases(model, dims) -> st.SearchStrategy[Case]:
+    """Networks with exactly the sizes ``dims`` (used to probe hard-wired code)."""
+    L = len(dims) - 2
+    return deep_cases(layer_dims=[dims[f"n{l}"] for l in range(L + 1)], min_examples=dims["m"],
+                      max_examples=dims["m"], distinct_dims=False)

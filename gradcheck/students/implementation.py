@@ -1,0 +1,357 @@
+"""Running student code, and the base every convention's adapter builds on.
+
+Every convention becomes an :class:`Implementation`: given a :class:`~gradcheck.Case`,
+:meth:`Implementation.run` returns an :class:`Outcome` holding the gradients by the names the
+student uses (``dJdW1``, ``dW1``; :attr:`Outcome.names` maps parameter names to them), the
+intermediates the code exposes under the model's names (``z2``, ``dZ2``, ``dA1``), and any
+problem seen while running it (an argument changed in place, a (1,)-shaped cost, ...). Student
+code always runs through :class:`Calls`: on copies, with its output captured and under a time
+limit; whatever it raises comes back as :class:`StudentError`.
+
+The courses' adapters (``gradcheck/courses/*/conventions.py``) subclass :class:`Implementation`
+and use the helpers here; :mod:`gradcheck.students.recognise` finds them in a module.
+
+Imports: numpy, and :mod:`gradcheck.case` for types. Never jax or scipy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import inspect
+import io
+import signal
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..tolerance import BLOCK_RTOL, INTERFACE_RTOL
+
+if TYPE_CHECKING:
+    from ..case import Case
+    from ..course import Model
+
+__all__ = [
+    "Calls",
+    "Implementation",
+    "Outcome",
+    "StudentError",
+    "StudentTimeout",
+    "as_array",
+    "as_cost",
+    "brief",
+    "calling",
+    "close",
+    "compare_tuple",
+    "param_of",
+    "required_args",
+    "same",
+    "store_grads",
+    "time_limit",
+]
+
+
+class StudentError(Exception):
+    """Student code raised (or misbehaved); ``what`` says which call, ``__cause__`` is the error."""
+
+    def __init__(self, what: str, message: str = "", output: str = ""):
+        self.what = what
+        self.output = output
+        super().__init__(message or what)
+
+
+class StudentTimeout(Exception):
+    """Raised inside student code when it runs past ``--gradcheck-timeout``."""
+
+
+@dataclass
+class Outcome:
+    """What an implementation gave on one case.
+
+    Attributes:
+        grads: the gradients by the student's own names (``dJdW1``, ``dW1``, ``W1``).
+        names: parameter name -> the student's name for its gradient.
+        intermediates: exposed intermediates under the model's names (``z2``, ``dZ2``, ``dA1``).
+        problems: sentences about misbehaviour that is wrong whatever the numbers say.
+        notes: sentences worth showing that are not failures.
+        output: what the code printed.
+        cost: the code's own cost, when it computes one.
+    """
+
+    grads: dict[str, Any] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    intermediates: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    output: str = ""
+    cost: float | None = None
+
+
+@contextlib.contextmanager
+def calling(timeout: float | None):
+    """Calls into student code; a :class:`StudentError` leaves with what the student printed."""
+    calls = Calls(timeout)
+    try:
+        yield calls
+    except StudentError as exc:
+        exc.output = calls.output.getvalue()
+        raise
+
+
+class Calls:
+    """Runs student callables: copies in, mutation check, captured output, time limit."""
+
+    def __init__(self, timeout: float | None):
+        self.timeout = timeout or None
+        self.output = io.StringIO()
+        self.problems: list[str] = []
+
+    def __call__(self, fn: Callable, args: Mapping[str, Any], what: str, *, kwargs: bool = False):
+        given = {k: copy.deepcopy(v) for k, v in args.items()}
+        kept = {k: copy.deepcopy(v) for k, v in args.items()}
+        try:
+            with self._limit(what), contextlib.redirect_stdout(self.output), contextlib.redirect_stderr(self.output):
+                result = fn(**given) if kwargs else fn(*given.values())
+        except StudentTimeout:
+            raise StudentError(what, f"{what} did not return within --gradcheck-timeout={self.timeout:g} s",
+                               self.output.getvalue()) from None
+        except (Exception, SystemExit) as exc:
+            raise StudentError(what, f"{what} raised {type(exc).__name__}: {exc}", self.output.getvalue()) from exc
+        for name in kept:
+            if not same(kept[name], given[name]):
+                self.problems.append(
+                    f"{what} changed its argument {name} in place. gradcheck passed a copy, so the check "
+                    f"goes on, but a caller's {name} would be corrupted: work on a copy (e.g. {name}.copy())."
+                )
+        return result
+
+    def _limit(self, what: str):
+        return time_limit(self.timeout, what)
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None, what: str):
+    """Raise :class:`StudentTimeout` in the block after ``seconds`` (main thread, POSIX; else no limit)."""
+    usable = seconds and threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise StudentTimeout(what)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def same(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    try:
+        return bool(a == b)
+    except Exception:
+        return True
+
+
+def as_array(value: Any, what: str) -> np.ndarray:
+    """A returned value as a float64 array; lists, tuples, jax arrays and 0-d values are fine."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise StudentError(what, f"{what} is a {type(value).__name__}, not an array of numbers") from None
+    return arr
+
+
+def as_cost(value: Any, what: str, notes: list[str]) -> float:
+    """A returned cost as a float: a 0-d array or one of shape (1,) or (1, 1) is accepted."""
+    arr = as_array(value, what)
+    if arr.size != 1:
+        raise StudentError(what, f"{what} has shape {arr.shape}; a cost must be one number")
+    if arr.shape:
+        notes.append(f"{what} returns an array of shape {arr.shape}; it was read as the number {float(arr.ravel()[0])!r}.")
+    return float(arr.ravel()[0])
+
+
+
+# The base of every adapter -----------------------------------------------------------------
+
+
+class Implementation:
+    """One thing in a submission that computes gradients of a reference model.
+
+    Attributes:
+        name: the student's name for it (``Neural_Network``, ``backprop``, ``L_model_backward``).
+        convention: a short description of the convention recognised.
+        model: the reference model's name.
+    """
+
+    kind = "reference"
+    convention = ""
+    has_interface = False
+
+    def __init__(self, name: str, model: Model | None, obj: Any):
+        self.name = name
+        self.reference = model
+        self.model = model.name if model is not None else ""
+        self.obj = obj
+
+    @property
+    def course(self):
+        """The course of the reference model (None for self-consistency)."""
+        return getattr(self.reference, "course", None)
+
+    def cases(self, seed: int = 0) -> list[Case]:
+        """The worked examples (and the course's derived cases) this implementation is checked on."""
+        course = self.course
+        if course is None:
+            return []
+        return [c for c in [*course.cases(), *course.derived_cases(seed)]
+                if c.model is self.reference and self.accepts(c)]
+
+    def strategy(self):
+        """The networks the ``[hypothesis]`` item draws for this implementation (None: no such item)."""
+        course = self.course
+        return course.strategy(self.reference) if course is not None else None
+
+    def offers_strategy(self) -> bool:
+        """Whether :meth:`strategy` can give networks, told without building them (nor importing
+        Hypothesis): this convention or its course provides the hook."""
+        from ..course import Course
+
+        course = self.course
+        own = type(self).strategy is not Implementation.strategy
+        return own or (course is not None and type(course).strategy is not Course.strategy)
+
+    def grad_names(self, case: Case) -> dict[str, str]:
+        """Parameter name -> how this convention names its gradient (``W1`` -> ``dW1``)."""
+        return {p: f"d{p}" for p in case.param_names}
+
+    def call_lines(self, case: Case, module: str, names: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
+        """Python lines that call this code on ``case`` (its arrays named as in ``as_code``), and
+        parameter -> the expression holding its gradient afterwards; ``([], {})`` when not offered."""
+        return [], {}
+
+    def accepts(self, case: Case) -> bool:
+        return True
+
+    def run(self, case: Case, timeout: float | None = None) -> Outcome:
+        """The implementation's gradients and intermediates on ``case``."""
+        out = Outcome()
+        with calling(timeout) as calls:
+            self._run(case, calls, out)
+        out.problems[:0] = calls.problems
+        out.output = calls.output.getvalue()
+        return out
+
+    def interface(self, case: Case, timeout: float | None = None) -> tuple[list[str], str]:
+        """Problems with the implementation's other methods (cost, getParams, ...) on ``case``."""
+        return [], ""
+
+    def _run(self, case: Case, calls: Calls, out: Outcome) -> None:
+        """Fill ``out`` with the gradients; conventions judged through :meth:`run` override this."""
+        raise TypeError(f"{type(self).__name__} is judged by its own items (check), not through run()")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name} ({self.model})>"
+
+
+def store_grads(out: Outcome, case: Case, result: Any, what: str, default_names: Mapping[str, str]) -> None:
+    """Put a returned tuple (parameter order) or dict (any of the usual names) into ``out``."""
+    params = case.param_names
+    if isinstance(result, Mapping):
+        for key, value in result.items():
+            param = param_of(str(key), params)
+            if param is None:
+                continue
+            out.grads[str(key)] = as_array(value, f"{what}[{key!r}]")
+            out.names[param] = str(key)
+        missing = [p for p in params if p not in out.names]
+        if missing:
+            raise StudentError(
+                what, f"{what} returned a dict without {', '.join(default_names[p] for p in missing)} "
+                f"(its keys: {', '.join(map(repr, result))})"
+            )
+        return
+    if isinstance(result, np.ndarray) or not isinstance(result, (tuple, list)):
+        raise StudentError(
+            what, f"{what} returned a {type(result).__name__}; expected a tuple "
+            f"({', '.join(default_names[p] for p in params)}) or a dict"
+        )
+    if len(result) != len(params):
+        raise StudentError(
+            what, f"{what} returned {len(result)} values; expected {len(params)}: "
+            f"({', '.join(default_names[p] for p in params)})"
+        )
+    for param, value in zip(params, result):
+        out.grads[default_names[param]] = as_array(value, f"{what}'s {default_names[param]}")
+        out.names[param] = default_names[param]
+
+
+def param_of(key: str, params: tuple[str, ...]) -> str | None:
+    if key in params:
+        return key
+    for prefix in ("dJd", "dEd", "dCd", "d"):
+        if key.startswith(prefix) and key[len(prefix):] in params:
+            return key[len(prefix):]
+    return None
+
+
+def close(a, b, rtol: float = INTERFACE_RTOL) -> bool:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    scale = max(float(np.max(np.abs(b), initial=0.0)), 1e-300)
+    return bool(np.all(np.abs(a - b) <= rtol * np.maximum(np.abs(b), 1e-6 * scale) + 1e-300))
+
+
+def required_args(fn: Callable, *, skip_self: bool = False) -> list[str]:
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return []
+    names = [p.name for p in sig.parameters.values()
+             if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    return names[1:] if skip_self and names and names[0] == "self" else names
+
+
+def brief(a: np.ndarray) -> str:
+    return np.array2string(np.asarray(a), precision=4, separator=", ", threshold=12).replace("\n", "")
+
+
+def compare_tuple(got: Any, want: Mapping[str, np.ndarray], what: str) -> list[str]:
+    names = list(want)
+    if not isinstance(got, (tuple, list)) or len(got) != len(names):
+        n = len(got) if isinstance(got, (tuple, list)) else type(got).__name__
+        return [f"{what} returned {n}; expected ({', '.join(names)})."]
+    problems = []
+    for name, value in zip(names, got):
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            problems.append(f"{what}: {name} is a {type(value).__name__}, not an array.")
+            continue
+        ref = np.asarray(want[name], dtype=float)
+        if arr.shape != ref.shape:
+            problems.append(f"{what}: {name} has shape {arr.shape} but must be {ref.shape}.")
+            continue
+        err = np.abs(arr - ref) / np.maximum(np.maximum(np.abs(arr), np.abs(ref)), 1e-8 * max(np.max(np.abs(ref), initial=0), 1e-12))
+        if np.max(err, initial=0) > BLOCK_RTOL:
+            i = np.unravel_index(int(np.argmax(err)), err.shape)
+            idx = ", ".join(map(str, i))
+            bad = int(np.sum(err > BLOCK_RTOL))
+            problems.append(
+                f"{what}: {name} is wrong. Mismatched elements: {bad} / {err.size}; worst [{idx}]: "
+                f"yours {arr[i]:.8g}, expected {ref[i]:.8g} (max relative difference {err[i]:.2g})."
+            )
+    return problems

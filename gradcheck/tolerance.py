@@ -1,0 +1,39 @@
+"""The tolerance table: every factor a verdict depends on, in one place, each with its reason.
+
+A gradient element is wrong for an oracle when |yours − r| > SAFETY · (e + floor), e the oracle's
+own error estimate and floor = ULPS[dtype] · ε(dtype) · the gradient's magnitude (see
+:mod:`gradcheck.judge`). The other entries are the same idea where a check has no oracle error
+bar of its own; none of them is an rtol picked to make tests pass.
+
+Imports: nothing.
+"""
+
+from __future__ import annotations
+
+#: Factor on the oracles' error estimates: the estimates are measured (Richardson's change, the
+#: cost's noise), so they are right to within a small factor, not a bound; 10 covers that.
+SAFETY = 10.0
+#: The user's own round-off, in ulps of the gradient's magnitude: a float64 gradient is a sum of
+#: a few terms (16 ulps); float32 and float16 code accumulates in its own precision, and a
+#: float32 gradient is also shifted by the data's rounding, which the judge adds per element.
+ULPS = {"float64": 16.0, "float32": 256.0, "float16": 256.0}
+#: The least floor used inside the black-box differences (float64 code): ULPS["float64"].
+FLOOR_ULPS = ULPS["float64"]
+#: Ulps of the cost's magnitude: the least round-off assumed for one cost evaluation.
+COST_ULPS = 2.0
+#: Ulps of the changed terms' magnitude assumed for the round-off of one structured difference.
+STRUCTURED_ULPS = 4.0
+#: The ``[hypothesis]`` item's factor on its per-element round-off bound (8·n·ε·|terms|): correct
+#: implementations in several styles, float64 and float32, used at most 0.13/8 of it over 2100
+#: drawn cases (tests/test_strategies.py pins "under a quarter").
+HYPOTHESIS_SAFETY = 8.0
+#: The diagnosis matches a catalog entry within this relative distance (of the array's largest
+#: entry): entries differ from the truth and each other by O(1) on the asymmetric cases, so
+#: anything between round-off (1e-12) and 1e-2 separates them; 1e-6, or 1e-3 for float32 answers.
+MATCH_RTOL = {"float64": 1e-6, "float32": 1e-3}
+#: An interface method's value (a cost, getParams) must equal the reference to this relative
+#: accuracy: both are the same few float64 operations, so 1e-9 leaves 10⁷ ulps of room.
+INTERFACE_RTOL = 1e-9
+#: A building block's output (dW, db, dA_prev of one layer) against the reference pass: one layer's
+#: products in float64 agree to ~1e-15; 1e-7 also admits float32 blocks (ε = 1.2e-7).
+BLOCK_RTOL = 1e-7
