@@ -85,12 +85,19 @@ def sigmoid_prime(z, xp=np):
     return e / (1.0 + e) ** 2
 
 
+class _TapPoints(dict):
+    """Passed as ``taps``: records, by tap name, the value each tap would be added to, and adds nothing."""
+
+
 def tap(value, taps: Arrays | None, name: str):
     """``value`` plus the zero tap called ``name``, when one is given.
 
     Differentiating the cost with respect to a tap gives the derivative with respect to that
     intermediate: the JAX oracle obtains ``delta3`` or ``dZ2`` this way, from the same cost.
     """
+    if isinstance(taps, _TapPoints):
+        taps[name] = value
+        return value
     if taps is not None and name in taps:
         return value + taps[name]
     return value
@@ -195,6 +202,12 @@ class Model(abc.ABC):
     def tap_names(self, dims: Mapping[str, int]) -> tuple[str, ...]:
         """Intermediates that accept a tap, keyed like :meth:`backward`'s second dict (none by default)."""
         return ()
+
+    def tap_points(self, inputs: Arrays, params: Arrays) -> dict:
+        """The numpy forward pass's value at each tap (the intermediate the tap is added to), by tap name."""
+        points = _TapPoints()
+        self.forward(inputs, params, taps=points)
+        return dict(points)
 
     def tap_scale(self, inputs: Arrays) -> float:
         """Factor from d(cost)/d(tap) to the convention of the intermediate gradients."""

@@ -15,16 +15,22 @@ A gradient is judged element by element against each oracle's reference value r 
 The error estimates: central differences measure theirs (Richardson's |R(h) − R(h/2)| plus the
 cost's measured noise over h, see :mod:`gradcheck.oracles`); scipy's forward differences the
 same way, at first order. JAX differentiates the model's own float64 expressions exactly, so
-its only error is round-off; we take the spread between two independent float64 computations
-of the same derivative (JAX's reverse mode and the model's analytic numpy backward pass) as
-its estimate, and the floor covers elements where the two happen to round alike.
+its only error is round-off, and it measures that on itself: its gradient is evaluated again
+with every intermediate moved by a couple of ulps in a seeded ± pattern (a float64 pass is
+exact arithmetic on intermediates that each carry such roundings), and the per-element spread,
+plus a floor of a few ulps of the array's magnitude, is its estimate (``JAX_MOVE_ULPS``,
+``JAX_PATTERNS``, ``JAX_FLOOR_ULPS`` in the tolerance table). Each oracle's error bar is its own: none comes
+from another oracle or from the model's analytic backward pass.
 
 No fixed rtol is involved: a correct float64 gradient sits near 1e-10 of the central
 differences and 1e-15 of JAX, so a relative error of 1e-6 in one element is seen, and a
 correct implementation (float64 or float32) is not failed.
 
 Before anyone is judged the oracles must agree with each other within
-``safety · (e_a + e_b + floor)``; if they do not, the report says so and judges nobody.
+``safety · (e_a + e_b + floor)``; if they do not, the report says so and judges nobody. The
+model's analytic numpy backward pass is a fourth reference that judges nobody: it must agree
+with every oracle by the same rule (its own error being its float64 round-off, the floor), and
+when it does not, that is an oracle problem too.
 """
 
 from __future__ import annotations
@@ -60,10 +66,10 @@ from .oracles import (
     verified_differences,
 )
 from .oracles.fast import fast_differences
+from .report import ANALYTIC_PROBLEM, ArrayResult, GradientMismatch, OracleResult, Report, _index, _num, _small
 from .report import TITLES as _TITLES
-from .report import ArrayResult, GradientMismatch, OracleResult, Report, _index, _num, _small
 from .shapes import canonical_name, shape_problems
-from .tolerance import SAFETY, ULPS
+from .tolerance import JAX_FLOOR_ULPS, JAX_MOVE_ULPS, JAX_PATTERNS, SAFETY, ULPS
 
 __all__ = [
     "ORACLES",
@@ -261,6 +267,80 @@ def _agreement(target: str, refs: Mapping[str, _Ref], floor: float, safety: floa
     return problems
 
 
+_ANALYTIC_PROBLEM = ANALYTIC_PROBLEM
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _analytic_problems(analytic: Callable[[], tuple[dict, dict]], refs: Mapping[str, Mapping[str, _Ref]],
+                       names: Iterable[str], floor_of: Callable[[Mapping[str, _Ref]], Any], safety: float) -> list[str]:
+    """The model's analytic backward pass against every oracle, as report lines (empty when it agrees).
+
+    The same rule as :func:`_agreement`: |analytic − r| ≤ safety · (e_r + e_analytic + floor), where
+    the analytic pass's own error e_analytic is its float64 round-off, the floor again. It judges
+    nobody: a disagreement is an oracle problem, which leaves every gradient not judged.
+    """
+    try:
+        grads = analytic()[0]
+    except Exception as exc:  # a broken reference is gradcheck's problem, not the user's
+        return [f"{_ANALYTIC_PROBLEM} raised {type(exc).__name__}: {exc}"]
+    problems = []
+    for k in names:
+        per = {o: by[k] for o, by in refs.items() if k in by}
+        if not per:
+            continue
+        shape = next(iter(per.values())).value.shape
+        try:
+            value = np.asarray(grads[k], dtype=np.float64).reshape(shape)
+        except (KeyError, TypeError, ValueError):
+            problems.append(f"{_ANALYTIC_PROBLEM} gives no gradient of {k} with its shape {shape}")
+            continue
+        floor = floor_of(per)
+        diffs, bads = {}, {}
+        for o, r in per.items():
+            diff = np.abs(value - r.value)
+            if r.alt is not None:
+                diff = np.fmin(diff, np.abs(value - r.alt))
+            bad = ~(diff <= safety * (r.err + floor + floor))
+            if r.excluded is not None:
+                bad &= ~r.excluded
+            if bad.any():
+                diffs[o], bads[o] = diff, bad
+        if not bads:
+            continue
+        either = np.logical_or.reduce(list(bads.values()))
+        worst = np.max(np.stack([np.where(bads[o], diffs[o], -1.0) for o in bads]), axis=0)
+        index = np.unravel_index(int(np.argmax(worst)), shape)
+        values = ", ".join(f"{_TITLES[o]} {_num(per[o].value[index])} ±{_small(per[o].err[index])}" for o in bads)
+        problems.append(f"{_ANALYTIC_PROBLEM} disagrees with {_and([_TITLES[o] for o in bads])} on {k}{_index(index)}: "
+                        f"analytic {_num(value[index])} vs {values} ({int(either.sum())} of {either.size} elements)")
+    return problems
+
+
+def verify_analytic(case, *, safety: float = SAFETY) -> list[str]:
+    """The model's analytic backward pass against central differences on ``case``, by the rule of
+    :func:`_analytic_problems`: the disagreements as report lines, empty when it agrees.
+
+    For those who judge by the analytic pass for speed (the ``[hypothesis]`` item): one central
+    difference of a small network tells whether it may be trusted. Elements whose steps cross a
+    relu kink are left out; a network whose cost is not finite cannot be verified (empty).
+    """
+    model, inputs, params, names = case.model, case.inputs, case.params, case.param_names
+    with np.errstate(all="ignore"):
+        cost = float(model.cost(inputs, params))
+    if not math.isfinite(cost):
+        return []
+    theta, layout = flatten(params, names)
+    fd = central_differences(model_batch_cost(model, inputs, layout, model.relu_preactivations(case.dims)), theta)
+    refs = {"fd": _flat_refs(fd.grad, fd.err, layout)}
+    _exclude_kinks(refs, fd.kinks, layout, [], None)
+    scale = _gradient_scale(refs, cost, theta)
+    return _analytic_problems(lambda: model.backward(inputs, params), refs, names,
+                              lambda per: _floor(per, "float64", None, scale), safety)
+
+
 # Gathering references for a case ---------------------------------------------------------------
 def _user_arrays(given: Mapping[str, Any] | None, table: Mapping[str, Any], params: tuple[str, ...],
                  *, kind: str, inputs: Iterable[str]) -> dict[str, tuple[str, Any]]:
@@ -324,23 +404,35 @@ def _kink_note(kink: Kink, layout, jax_used: bool) -> str:
     return f"kink at {kink.where} ({where}): {affected} {judged}"
 
 
-def _jax_references(model: Model, inputs, params, analytic: tuple[dict, dict]) -> tuple[dict, dict]:
-    """JAX's gradients with error estimates, as references for parameters and intermediates.
+def _jax_references(model: Model, inputs, params) -> tuple[dict, dict, str]:
+    """JAX's gradients with error estimates of its own, as references for parameters and intermediates.
 
     JAX differentiates the very float64 expressions of the model, so its only error is
-    round-off. Its estimate per element is the spread between two independent float64
-    computations of the same derivative: JAX's reverse mode and the model's analytic
-    numpy backward pass. The floor added when judging (ulps of the array's magnitude)
-    covers elements where the two happen to round alike.
+    round-off. That is measured on JAX alone (see :func:`gradcheck._jax.roundoff_spread`): the
+    gradient is evaluated again with every intermediate moved by ``JAX_MOVE_ULPS`` ulps in
+    ``JAX_PATTERNS`` seeded ± patterns, and the largest per-element spread is the condition of
+    the gradient with respect to its roundings times their size. To it is added a floor of
+    ``JAX_FLOOR_ULPS`` ulps of the array's largest element, for elements where the evaluations
+    happen to round alike. Neither the analytic backward pass nor another oracle enters it.
+
+    Returns:
+        ``(gradient refs, intermediate refs, note)``; the note is ``""`` unless every pattern
+        would have moved a relu pre-activation off its kink (the estimate is then the floor alone).
     """
     from .oracles import jax as _jax
 
-    grads, inter = _jax.model_gradients(model, inputs, params)
-    g_refs = {k: _Ref(v, np.abs(v - np.asarray(analytic[0][k], dtype=np.float64).reshape(v.shape)))
-              for k, v in grads.items()}
-    i_refs = {k: _Ref(v, np.abs(v - np.asarray(analytic[1][k], dtype=np.float64).reshape(v.shape)))
-              for k, v in inter.items() if k in analytic[1]}
-    return g_refs, i_refs
+    grads, inter, g_spread, i_spread, used = _jax.roundoff_spread(model, inputs, params, ulps=JAX_MOVE_ULPS,
+                                                                  patterns=JAX_PATTERNS)
+    eps = float(np.finfo(np.float64).eps)
+
+    def ref(value, spread):
+        return _Ref(value, spread + JAX_FLOOR_ULPS * eps * largest_finite(value))
+
+    note = "" if used else (f"jax's error estimate is its floor alone ({JAX_FLOOR_ULPS:g} ulps of each array's "
+                            "magnitude): moving the intermediates by round-off would move a relu pre-activation "
+                            "off its kink")
+    return ({k: ref(v, g_spread[k]) for k, v in grads.items()},
+            {k: ref(v, i_spread[k]) for k, v in inter.items()}, note)
 
 
 def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | str = ORACLES,
@@ -357,8 +449,8 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
             ``"scipy"`` (``check_grad`` and ``approx_fprime``), ``"jax"`` (``jax.grad`` in float64).
         intermediates: your intermediates by name (``z2``, ``a2``, ``yHat``, ``delta3``,
             ``delta2``; ``Z1``, ``A1``, ``dZ2``, ``dA1``): forward values are judged against the
-            reference forward pass, backward ones against JAX's tap gradients (the analytic
-            numpy backward pass when JAX is not among the oracles).
+            reference forward pass, backward ones against JAX's tap gradients (not judged, with
+            a note, when JAX is not among the oracles: the analytic backward pass judges nobody).
         safety: factor on the error estimates.
         ulps: your round-off in ulps of each array's magnitude (default 16 for float64, 256 for float32).
         mode: ``"full"`` (every element), ``"fast"`` (the fd oracle checks random projections and
@@ -393,7 +485,7 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     if mode == "auto":
         mode = _choose_mode(mode, budget, _full_estimate(model, inputs, params, names, theta.size,
                                                          time.perf_counter() - started, budget))
-    # The analytic backward pass, run when first needed (fast mode's fd alone does not need it).
+    # The analytic backward pass, run once: checked against the oracles, and for float32's rounding shift.
     analytic = functools.cache(lambda: model.backward(inputs, params))
 
     refs: dict[str, dict[str, _Ref]] = {}
@@ -427,11 +519,11 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     alt = None
     jax = _load_jax(results, notes) if "jax" in oracles else None
     if jax is not None:
-        refs["jax"], inter_refs = _jax_references(model, inputs, params, analytic())
+        refs["jax"], inter_refs, jax_note = _jax_references(model, inputs, params)
+        if jax_note:
+            notes.append(jax_note)
         if any(k.exact for k in kinks):
             alt = jax.model_gradients(model, inputs, params, relu_prime_at_zero=1)[0]
-    elif user_inter:
-        inter_refs = {k: _Ref(np.asarray(v, dtype=np.float64), np.zeros(np.shape(v))) for k, v in analytic()[1].items()}
     if not refs:
         raise ValueError(f"none of the oracles {oracles!r} could run: {'; '.join(notes)}")
     _exclude_kinks(refs, kinks, layout, notes, alt)
@@ -439,13 +531,15 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
         results["scipy"].message = "its norm and difference include the elements at a relu kink"
     results = _summaries(oracles, refs, results)
     scale = _gradient_scale(refs, cost, theta)
+    # The analytic backward pass is a fourth reference: it must agree with the oracles, and judges nobody.
+    doubts = _analytic_problems(analytic, refs, names, lambda per: _floor(per, "float64", ulps, scale), safety)
     report = _assemble(case.name, model.name, user, refs, names, table, case, safety, ulps, results, notes, scale,
                        rounding=lambda dtype: _rounding_shift(model, inputs, params, analytic()[0], dtype),
-                       sampled=fast is not None)
+                       sampled=fast is not None, more_problems=doubts)
     if report.oracle_problems:
         report.oracle_problems += _saturation_hint(model, inputs, params)
     report.intermediates = _judge_intermediates(user_inter, model, inputs, params, inter_refs, table, case,
-                                                safety, ulps, "jax" in refs)
+                                                safety, ulps, report.notes)
     _apply_fast(report, fast)
     if not report.ok and not report.oracle_problems:
         report.diagnosis = _diagnosis(report, grads, intermediates, case)
@@ -578,13 +672,15 @@ def _exclude_kinks(refs, kinks: list[Kink], layout, notes: list[str], alt: dict 
 
 
 def _assemble(case_name, model_name, user, refs, names, table, case, safety, ulps, results, notes,
-              fallback: float, rounding: Callable[[np.dtype], dict] | None = None, sampled: bool = False) -> Report:
-    """Check the oracles agree, then judge every parameter's gradient."""
+              fallback: float, rounding: Callable[[np.dtype], dict] | None = None, sampled: bool = False,
+              more_problems: Iterable[str] = ()) -> Report:
+    """Check the oracles agree (and ``more_problems``: the analytic pass's), then judge every parameter's gradient."""
     problems: list[str] = []
     for k in names:
         per = {o: refs[o][k] for o in refs}
         if per:
             problems += _agreement(k, per, _floor(per, "float64", ulps, fallback), safety)
+    problems += more_problems
     params: dict[str, ArrayResult] = {}
     shifts: dict[np.dtype, dict] = {}  # rounding shifts, computed once per low precision
     for k in names:
@@ -652,23 +748,35 @@ def _float_note(name: str, dtype: str, ulps: float | None) -> str:
             f"ulps, ε = {_small(eps)}, of the array's magnitude)")
 
 
-def _judge_intermediates(user_inter, model, inputs, params, inter_refs, table, case, safety, ulps, jax_used):
-    """Judge the user's intermediates: forward values against the forward pass, backward ones against JAX."""
+def _judge_intermediates(user_inter, model, inputs, params, inter_refs, table, case, safety, ulps, notes):
+    """Judge the user's intermediates: forward values against the forward pass, backward ones against JAX.
+
+    Without JAX a backward intermediate (``delta2``, ``dZ1``) is not judged, and a note says so:
+    only JAX differentiates the cost with respect to an intermediate, and the analytic backward
+    pass is never a judge.
+    """
     if not user_inter:
         return {}
     forward = {k: np.asarray(v, dtype=np.float64) for k, v in model.forward(inputs, params).items()}
-    out = {}
+    backward = set(model.tap_names(model.dims(inputs, params)))
+    out, unjudged = {}, []
     for target, (name, value) in user_inter.items():
         if target in inter_refs:
-            per = {"jax" if jax_used else "analytic": inter_refs[target]}
+            per = {"jax": inter_refs[target]}
         elif target in forward:
             per = {"forward": _Ref(forward[target], np.zeros(np.shape(forward[target])))}
+        elif target in backward:
+            unjudged.append(name)
+            continue
         else:
             raise ValueError(f"{name!r} has no reference in model {model.name!r}")
         fallback = 0.0
         out[target] = _judge(name, target, "intermediate", value, per, table_dims=table[target],
                              shape_message=_shape_message(name, value, case), safety=safety, ulps=ulps,
                              fallback=fallback)
+    if unjudged:
+        notes.append(f"{', '.join(unjudged)} not judged: a backward intermediate is judged by jax's derivative "
+                     "of the cost with respect to it, and the jax oracle is not used here")
     return out
 
 

@@ -25,6 +25,8 @@ __all__ = ["TITLES", "ArrayResult", "GradientMismatch", "OracleResult", "Report"
 TITLES = {"fd": "central difference", "scipy": "scipy", "jax": "jax", "forward": "forward pass",
           "analytic": "analytic backward"}
 _TITLES = TITLES
+#: How a problem with the course's analytic backward (the fourth reference) begins.
+ANALYTIC_PROBLEM = "oracle problem: the course's analytic backward"
 
 
 def _num(x: float) -> str:
@@ -211,6 +213,8 @@ class Report:
         where = self.case if self.model == "none" else f"{self.case} (model {self.model})"
         if self.oracle_problems and not available:
             return f"gradcheck: NOT JUDGED on {where}: no oracle could run"
+        if self.oracle_problems and all(p.startswith((ANALYTIC_PROBLEM, "hint:")) for p in self.oracle_problems):
+            return f"gradcheck: NOT JUDGED on {where}: the course's analytic backward disagrees with the oracles ({used})"
         if self.oracle_problems:
             return f"gradcheck: NOT JUDGED on {where}: the oracles ({used}) disagree with each other"
         n = len(self.params)

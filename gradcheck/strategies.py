@@ -294,6 +294,9 @@ class PropertyOutcome:
             or returns wrong shapes for every other value of those sizes; else ``None``.
         flaky: the gradients of one case changed between calls; ``case`` is then the first
             failure, not shrunk.
+        reference_problem: the model's analytic backward pass, which judges the drawn cases, disagrees
+            with central differences on the first one drawn (``case``): nothing was judged, the
+            message says why, and it is gradcheck's problem, not the code's.
     """
 
     ok: bool
@@ -304,6 +307,7 @@ class PropertyOutcome:
     mismatches: tuple[Mismatch, ...] = ()
     hard_wired: dict[str, int] | None = field(default=None)
     flaky: bool = False
+    reference_problem: bool = False
 
     def __bool__(self) -> bool:
         return self.ok
@@ -339,8 +343,11 @@ def run_property_check(
         probe_sizes: when the smallest failure raised or returned wrong shapes, try the code on
             other sizes to tell whether it is hard-wired to some of them.
         reference: ``case -> {parameter name: right gradient}``, e.g. the JAX oracle; by default
-            each case's expected values (the analytic backward pass). On the smallest failure the
-            report adds a central difference and, where ``gradcheck._jax`` exists, JAX's value.
+            each case's expected values (the analytic backward pass), which are first verified
+            once against central differences on the first drawn case: when they disagree nothing
+            is judged and the outcome has ``reference_problem`` (not ok, and not the code's fault).
+            On the smallest failure the report adds a central difference and, where
+            ``gradcheck._jax`` exists, JAX's value.
         max_shrink_draws: stop shrinking after this many cases drawn past the first failure
             (those the strategy's filters reject included) and report the smallest failure seen
             (by number of array elements, then sum of magnitudes); ``None``: shrink until
@@ -367,7 +374,8 @@ def run_property_check(
     if max_shrink_draws is not None:
         max_shrink_draws = _check_int("max_shrink_draws", max_shrink_draws, minimum=0)
     calls: dict[str, Any] = {"n": 0, "first_failure": None, "first_case": None, "first_mismatches": (),
-                             "best": None, "drawn": 0, "drawn_at_failure": None, "spent": False}
+                             "best": None, "drawn": 0, "drawn_at_failure": None, "spent": False,
+                             "verified": reference is not None, "doubts": None}
     passed_dims: list[dict[str, int]] = []
     given = strategy
 
@@ -381,6 +389,14 @@ def run_property_check(
         return draw(given)
 
     def fails(case: Case) -> bool:
+        if not calls["verified"]:  # the analytic backward pass judges: check it once, on the first case
+            from .judge import verify_analytic
+
+            calls["verified"] = True
+            doubts = verify_analytic(case)
+            if doubts:
+                calls["doubts"] = (case, doubts)
+                raise _AnalyticDoubtful
         calls["n"] += 1
         found = _attempt(compute_grads, case, reference)
         bad = bool(found)
@@ -404,6 +420,9 @@ def run_property_check(
             raise ValueError(f"the strategy {strategy!r} drew no valid case in {max_examples} tries: its bounds "
                              "or filters reject every draw. Widen them.") from None
         return PropertyOutcome(True, seed, calls["n"])
+    except _AnalyticDoubtful:
+        case, doubts = calls["doubts"]
+        return PropertyOutcome(False, seed, 0, _doubtful_message(case, doubts, seed), case, reference_problem=True)
     except (Flaky, _ShrinkBudgetSpent):
         # Stopping a draw part-way can surface as Hypothesis's "inconsistent data generation".
         if not calls["spent"]:
@@ -419,6 +438,20 @@ def run_property_check(
     text = _report(smallest, mismatches, hard_wired, seed, examples, with_jax=with_jax)
     return PropertyOutcome(False, seed, examples, text,
                            smallest, mismatches, hard_wired)
+
+
+class _AnalyticDoubtful(BaseException):
+    """Raised through Hypothesis's find when the analytic backward pass disagrees with central differences."""
+
+
+def _doubtful_message(case: Case, doubts: Sequence[str], seed: int) -> str:
+    dims = ", ".join(f"{k}={v}" for k, v in case.dims.items())
+    lines = [f"NOT JUDGED: the course's analytic backward pass of {case.model.name}, which judges the drawn "
+             f"networks, disagrees with central differences on the first one drawn ({dims or 'scalars'}, seed "
+             f"{seed}), so no drawn network is judged. This is a bug in gradcheck, not in the code; please report it:",
+             *[f"  {d}" for d in doubts], "The network, as code:"]
+    lines += ["    " + line if line else "" for line in as_code(case).splitlines()]
+    return "\n".join(lines)
 
 
 class _ShrinkBudgetSpent(BaseException):

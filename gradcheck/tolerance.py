@@ -37,3 +37,17 @@ INTERFACE_RTOL = 1e-9
 #: A building block's output (dW, db, dA_prev of one layer) against the reference pass: one layer's
 #: products in float64 agree to ~1e-15; 1e-7 also admits float32 blocks (ε = 1.2e-7).
 BLOCK_RTOL = 1e-7
+#: The JAX oracle's round-off estimate (:func:`_jax_references`). Each intermediate of a float64
+#: forward pass carries a few roundings of ½ ulp (z2 = X·W1 alone is a product and a sum), so JAX's
+#: gradient is evaluated again with every intermediate moved by 2 ulps; the spread scales with
+#: that size. On the bundled cases JAX's actual error against the exact values is at most 0.44 of
+#: the estimate for the gradients and 1.04 of it for the intermediates (tests/test_independence.py
+#: holds it to 2x, as test_oracles.py the fd estimate); SAFETY covers the estimate's own uncertainty.
+JAX_MOVE_ULPS = 2.0
+#: One ± pattern moves an element by a signed sum of terms that can cancel by chance; the larger
+#: spread of two patterns makes that unlikely (each costs one call of the compiled gradient).
+JAX_PATTERNS = 2
+#: Where both evaluations round alike the spread is 0, yet each element is still the rounded
+#: result of its last product and sum (½ ulp each, so 1 ulp) in each of the two evaluations:
+#: 2 ulps of the array's largest element (a small element carries its larger terms' round-off).
+JAX_FLOOR_ULPS = 2.0

@@ -284,7 +284,7 @@ def largest_finite(values: np.ndarray) -> float:
 
 def judging_floor(values: np.ndarray, cost: float, theta: np.ndarray) -> float:
     """16 ulps of the gradient's magnitude (its largest finite value, or |J|/max(|θ|, 1)): the
-    least of the judging floor in :mod:`gradcheck.compare`."""
+    least of the judging floor in :mod:`gradcheck.judge`."""
     return FLOOR_ULPS * EPS * max(largest_finite(values), abs(cost) / max(1.0, float(np.max(np.abs(theta), initial=0.0))))
 
 

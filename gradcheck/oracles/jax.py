@@ -16,7 +16,7 @@ import numpy as np
 
 from ..course import Model
 
-__all__ = ["cost_gradient", "model_gradients"]
+__all__ = ["cost_gradient", "model_gradients", "roundoff_spread"]
 
 
 def _relu(prime_at_zero: int) -> Callable:
@@ -68,6 +68,24 @@ def _float64(arrays: Mapping[str, Any]) -> dict[str, Any]:
     return {k: jnp.asarray(np.asarray(v, dtype=np.float64)) for k, v in arrays.items()}
 
 
+def _evaluate(model: Model, inputs, params, taps: Mapping[str, Any] | None, relu_prime_at_zero: int) -> tuple[dict, dict]:
+    """The jitted gradients at ``params`` and at the given tap values (zeros when ``taps`` is None)."""
+    dims = model.dims(inputs, params)
+    shapes = model.shapes(dims)
+    with jax.enable_x64(True):
+        if taps is None:
+            tap_values = {k: jnp.zeros(shapes[k], dtype=jnp.float64) for k in model.tap_names(dims)}
+        else:
+            tap_values = {k: jnp.asarray(np.broadcast_to(np.asarray(taps[k], dtype=np.float64), shapes[k]))
+                          for k in model.tap_names(dims)}
+        g_params, g_taps = _model_grad(model, int(bool(relu_prime_at_zero)))(_float64(params), tap_values,
+                                                                              _float64(inputs))
+        grads = {k: np.asarray(g_params[k], dtype=np.float64) for k in params}
+        scale = model.tap_scale(inputs)
+        inter = {k: np.asarray(v, dtype=np.float64) * scale for k, v in g_taps.items()}
+    return grads, inter
+
+
 def model_gradients(model: Model, inputs: Mapping[str, Any], params: Mapping[str, Any], *,
                     relu_prime_at_zero: int = 0) -> tuple[dict, dict]:
     """``jax.grad`` of a built-in model's cost in float64, and of the cost with respect to its taps.
@@ -87,15 +105,68 @@ def model_gradients(model: Model, inputs: Mapping[str, Any], params: Mapping[str
     Example:
         >>> grads, inter = model_gradients(case.model, case.inputs, case.params)
     """
-    dims = model.dims(inputs, params)
-    shapes = model.shapes(dims)
-    with jax.enable_x64(True):
-        taps = {k: jnp.zeros(shapes[k], dtype=jnp.float64) for k in model.tap_names(dims)}
-        g_params, g_taps = _model_grad(model, int(bool(relu_prime_at_zero)))(_float64(params), taps, _float64(inputs))
-        grads = {k: np.asarray(g_params[k], dtype=np.float64) for k in params}
-        scale = model.tap_scale(inputs)
-        inter = {k: np.asarray(v, dtype=np.float64) * scale for k, v in g_taps.items()}
-    return grads, inter
+    return _evaluate(model, inputs, params, None, relu_prime_at_zero)
+
+
+def _crosses_a_kink(model: Model, inputs, params, taps, watch: tuple[str, ...], base: Mapping[str, Any]) -> bool:
+    """Whether moving the intermediates by ``taps`` changes a relu's branch (the numpy forward pass says).
+
+    A pre-activation at exactly 0 that moves, or one that changes sign: the gradient there jumps
+    between relu'(0) = 0 and 1, which is not round-off.
+    """
+    moved = model.forward(inputs, params, taps=taps)
+    for name in watch:
+        z0, z1 = np.asarray(base[name]), np.asarray(moved[name])
+        if np.any((z0 > 0) != (z1 > 0)) or np.any((z0 == 0) & (z1 != 0)):
+            return True
+    return False
+
+
+def roundoff_spread(model: Model, inputs: Mapping[str, Any], params: Mapping[str, Any], *, ulps: float,
+                    patterns: int, seed: int = 0) -> tuple[dict, dict, dict, dict, int]:
+    """JAX's gradients and how far they move when every intermediate is moved by ``ulps`` ulps.
+
+    A float64 evaluation of the gradient is exact arithmetic on intermediates that each carry a
+    rounding error of about an ulp (backward stability of each operation). So the gradient's
+    round-off is measured by evaluating it again, by the same compiled function, with each tap
+    point (``z2``, ``z3``; ``A0`` = X, ``Z1``, ``A1``, ...) moved by ``ulps`` of its own value
+    in a seeded random ± pattern: the per-element spread |g − g̃| is the condition of the
+    gradient with respect to those roundings times their size, and it includes the difference
+    between the two evaluations' own roundings. The tap values have the zeros' shapes, so
+    nothing is compiled again. Exact zeros are not moved (an exact 0 is computed exactly), and
+    a pattern that would move a relu pre-activation across (or off) its kink is dropped: there
+    the gradient jumps, which is not round-off.
+
+    Returns:
+        ``(grads, intermediate_grads, grad_spread, intermediate_spread, used)``: the gradients
+        at the unmoved point (as :func:`model_gradients`), the largest spread over the patterns
+        used, per element, and how many patterns were used (0: every one crossed a kink).
+    """
+    inputs = {k: np.asarray(v, dtype=np.float64) for k, v in inputs.items()}
+    params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    grads, inter = _evaluate(model, inputs, params, None, 0)
+    g_spread = {k: np.zeros_like(v) for k, v in grads.items()}
+    i_spread = {k: np.zeros_like(v) for k, v in inter.items()}
+    points = model.tap_points(inputs, params)
+    watch = model.relu_preactivations(model.dims(inputs, params))
+    base = model.forward(inputs, params) if watch else {}
+    rng = np.random.default_rng(seed)
+    used = 0
+    for _ in range(patterns):
+        taps = {}
+        for k, v in points.items():
+            v = np.asarray(v, dtype=np.float64)
+            signs = rng.choice((-1.0, 1.0), size=v.shape)
+            taps[k] = np.where(v == 0, 0.0, ulps * np.spacing(np.abs(v)) * signs)
+        if watch and _crosses_a_kink(model, inputs, params, taps, watch, base):
+            continue
+        moved, moved_inter = _evaluate(model, inputs, params, taps, 0)
+        used += 1
+        for k in g_spread:
+            g_spread[k] = np.maximum(g_spread[k], np.abs(moved[k] - grads[k]))
+        for k in i_spread:
+            i_spread[k] = np.maximum(i_spread[k], np.abs(moved_inter[k] - inter[k]))
+    return grads, inter, g_spread, i_spread, used
 
 
 class NotTraceable(Exception):

@@ -6,10 +6,10 @@ imports them when an oracle first runs).
 
 Without ``--gradcheck`` the plugin only provides the case fixtures and stays silent.
 With it, every submission in the targets is imported under a unique module name,
-its implementations are recognised (:mod:`gradcheck.conventions`), and one item is
+its implementations are recognised (:mod:`gradcheck.students.recognise`), and one item is
 made per implementation x case x oracle, plus ``[shapes]`` (and ``[interface]``
 where the code has a cost or the notes' helper methods), and ``[hypothesis]`` for an
-implementation of a reference model: networks drawn by Hypothesis (:mod:`gradcheck.drawn`).
+implementation of a reference model: networks drawn by Hypothesis (:mod:`gradcheck.students.drawn`).
 """
 
 from __future__ import annotations

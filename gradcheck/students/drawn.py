@@ -7,7 +7,9 @@ names, the worst element with every oracle's value, the "hard-wired to ..." verd
 smallest failing case as Python code that calls the student's code, and how to reproduce it.
 
 While searching, the drawn cases are judged against the model's analytic backward pass in
-float64 numpy (which agrees with JAX to about 1e-15). JAX itself compiles once per network
+float64 numpy (which agrees with JAX to about 1e-15), once verified against central differences
+on the first drawn network: a wrong analytic pass would pass identical wrong code, so when it
+disagrees nothing is judged and the item is skipped as gradcheck's problem. JAX itself compiles once per network
 shape (about 0.4 s) and 50 drawn networks have some 30 shapes, so it would make the item
 twenty times slower; it judges the smallest failure instead. There the worst element of each
 wrong gradient is computed again by central differences and, when the ``jax`` oracle is
@@ -162,7 +164,8 @@ class DrawnResult:
         ok: no drawn case failed (or a failure could not be confirmed: see ``unconfirmed``).
         seed, examples: the search's seed and the number of cases drawn (up to the first failure).
         message: the verdict when not ok; the reason when unconfirmed.
-        unconfirmed: the oracles disagree on the smallest failure, so the student is not failed.
+        unconfirmed: the oracles disagree on the smallest failure, or the analytic backward pass that
+            judges the drawn networks disagrees with central differences: the student is not failed.
         outcome: the property check's outcome.
         confirmations: every oracle's value at each wrong gradient's worst element.
         output: what the student's code printed on the smallest failing case.
@@ -214,6 +217,8 @@ def check_drawn(impl: Implementation, *, examples: int, seed: int, timeout: floa
         return DrawnResult(False, seed, 0, message)
     if outcome.ok:
         return DrawnResult(True, outcome.seed, outcome.examples, outcome=outcome)
+    if outcome.reference_problem:  # gradcheck's own reference is wrong: skipped, never passed nor failed
+        return DrawnResult(True, outcome.seed, 0, outcome.message, True, outcome)
     case = outcome.case
     if case is None:  # nothing to show but the outcome's own words
         return DrawnResult(False, outcome.seed, outcome.examples, outcome.message, outcome=outcome)
