@@ -12,14 +12,14 @@ from __future__ import annotations
 import importlib.util
 import textwrap
 
-import gradcheck.students.drawn as drawn
 import numpy as np
 import pytest
-from gradcheck.students.recognise import recognise
 
 import gradcheck
+import gradcheck.students.drawn as drawn
 from gradcheck import judge as compare
 from gradcheck import strategies, tolerance
+from gradcheck.students.recognise import recognise
 
 Welch = type(gradcheck.get_model("welch"))
 ORACLE_SETS = [("fd",), ("scipy",), ("jax",), ("fd", "scipy", "jax")]
