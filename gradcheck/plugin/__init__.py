@@ -16,25 +16,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
-import importlib
-import importlib.util
-import io
 import json
-import os
-import re
 import sys
 import traceback
 import types
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ..case import Case, case_names, load_case
-from ..students.implementation import Implementation, Outcome, StudentError, StudentTimeout, time_limit
-from ..students.recognise import conventions, recognise
+from ..students.implementation import Implementation, Outcome, StudentError
+from ..students.load import Submission, TargetError, resolve_targets
 
 ORACLES = ("fd", "scipy", "jax")
 _PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
@@ -155,6 +148,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "estimated time fits in --gradcheck-budget, else fast")
     group.addoption("--gradcheck-budget", type=_budget, default=10.0, dest="gradcheck_budget", metavar="SECONDS",
                     help="seconds a full check may take under --gradcheck-mode=auto (default 10)")
+    group.addoption("--gradcheck-course", action="append", dest="gradcheck_course", default=None,
+                    metavar="PATH_OR_MODULE",
+                    help="add a course from outside gradcheck: a course.py file or a dotted module name defining "
+                         "COURSE (repeatable; also the ini setting gradcheck_course)")
+    parser.addini("gradcheck_course", type="linelist", default=[],
+                  help="courses to add, one per line: course.py files (relative to the rootdir) or module names")
     group.addoption("--gradcheck-examples", type=_count(1), default=50, dest="gradcheck_examples", metavar="N",
                     help="networks Hypothesis draws for each [hypothesis] item (default 50)")
 
@@ -191,162 +190,6 @@ def _hypothesis_line(config: pytest.Config) -> str:
     o = config.option
     return (f"gradcheck: each [hypothesis] item draws up to {o.gradcheck_examples} networks "
             f"(--gradcheck-examples={o.gradcheck_examples}) with --gradcheck-seed={o.gradcheck_seed}")
-
-
-# Targets -------------------------------------------------------------------------------
-
-
-@dataclass
-class Submission:
-    """One student module: where it is, what loading it gave, and what was recognised in it."""
-
-    path: Path
-    target: str
-    module: types.ModuleType | None = None
-    error: BaseException | None = None
-    output: str = ""
-    implementations: list[Implementation] = field(default_factory=list)
-
-
-def _conventions_text() -> str:
-    return "gradcheck recognises:\n" + "\n".join(f"  - {c}" for c in conventions())
-
-
-def _module_name(path: Path) -> str:
-    digest = hashlib.sha1(str(path).encode()).hexdigest()[:10]
-    stem = re.sub(r"\W", "_", path.stem)
-    return f"_gradcheck_submission_{digest}_{stem}"
-
-
-def _load_file(path: Path, timeout: float | None = None) -> tuple[types.ModuleType | None, BaseException | None, str]:
-    """Import ``path`` under a name unique to it, with its folder importable, its output captured, in time."""
-    name = _module_name(path)
-    if name in sys.modules:
-        return sys.modules[name], None, ""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    out = io.StringIO()
-    before = set(sys.modules)
-    sys.path.insert(0, str(path.parent))
-    try:
-        with time_limit(timeout, "import"), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-            spec.loader.exec_module(module)
-    except StudentTimeout:
-        del sys.modules[name]
-        return None, TimeoutError(f"importing {path.name} took longer than --gradcheck-timeout={timeout:g} s"), out.getvalue()
-    except (Exception, SystemExit) as exc:
-        del sys.modules[name]
-        return None, exc, out.getvalue()
-    finally:
-        with contextlib.suppress(ValueError):
-            sys.path.remove(str(path.parent))
-        _forget_siblings(before, path.parent)
-    return module, None, out.getvalue()
-
-
-def _forget_siblings(before: set[str], folder: Path) -> None:
-    """Drop helper modules a submission imported from its own folder (``utils``, ``dnn_utils``),
-    so that the next submission's ``import utils`` finds its own, not its neighbour's."""
-    for name in set(sys.modules) - before:
-        file = getattr(sys.modules[name], "__file__", None)
-        if file and not name.startswith("_gradcheck_submission_") and Path(file).resolve().is_relative_to(folder):
-            del sys.modules[name]
-
-
-def _load_dotted(name: str, where: Path):
-    out = io.StringIO()
-    sys.path.insert(0, str(where))
-    try:
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            spec = None
-        if spec is None or spec.origin in (None, "built-in", "frozen"):
-            return None
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-                module = importlib.import_module(name)
-        except (Exception, SystemExit) as exc:
-            return Path(spec.origin), None, exc, out.getvalue()
-        return Path(module.__file__), module, None, out.getvalue()
-    finally:
-        with contextlib.suppress(ValueError):
-            sys.path.remove(str(where))
-
-
-_SKIP_DIRS = {"__pycache__", "site-packages", "node_modules", "venv", "env", "build", "dist"}
-
-
-def _folder_files(folder: Path) -> list[Path]:
-    """Every submission under ``folder``: its ``.py`` files, recursively, less tests, packaging and environments."""
-    files = []
-    for root, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS
-                         and not (Path(root, d) / "pyvenv.cfg").exists())
-        for name in sorted(names):
-            if not name.endswith(".py") or name in ("conftest.py", "__init__.py", "setup.py"):
-                continue
-            if name.startswith("test_") or name.endswith("_test.py"):
-                continue
-            files.append(Path(root, name))
-    return sorted(files)
-
-
-def resolve_targets(targets: list[str], invocation_dir: Path, timeout: float | None = None) -> list[Submission]:
-    """Every submission the targets name, loaded and recognised.
-
-    Raises:
-        pytest.UsageError: a target is not found, or nothing in it is recognised.
-    """
-    submissions: dict[Path, Submission] = {}
-    for target in targets:
-        path = (invocation_dir / target).resolve()
-        found: list[Submission] = []
-        if path.is_dir():
-            found = [Submission(p, target) for p in _folder_files(path)]
-            if not found:
-                raise pytest.UsageError(f"--gradcheck {target}: the folder {path} holds no .py files.\n"
-                                        + _conventions_text())
-        elif path.is_file():
-            found = [Submission(path, target)]
-        else:
-            loaded = None
-            if not target.endswith(".py") and re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", target):
-                loaded = _load_dotted(target, invocation_dir)
-            if loaded is None:
-                raise pytest.UsageError(
-                    f"--gradcheck {target}: not found. Tried the path {path} (no such file or folder)"
-                    + (f" and the module name {target!r} (not importable from {invocation_dir} or sys.path)"
-                       if not target.endswith(".py") else "")
-                    + ". Give a .py file, a folder of them, or a dotted module name.\n" + _conventions_text()
-                )
-            file, module, error, output = loaded
-            found = [Submission(file.resolve(), target, module=module, error=error, output=output)]
-        for sub in found:
-            if sub.path in submissions:
-                continue
-            if sub.module is None and sub.error is None:
-                sub.module, sub.error, sub.output = _load_file(sub.path, timeout)
-            if sub.module is not None:
-                sub.implementations = recognise(sub.module)
-            submissions[sub.path] = sub
-        _check_recognised(target, path, found)
-    return list(submissions.values())
-
-
-def _check_recognised(target: str, path: Path, found: list[Submission]) -> None:
-    if any(s.implementations or s.error for s in found):
-        return
-    if len(found) == 1:
-        module = found[0].module
-        names = sorted(n for n, v in vars(module).items()
-                       if not n.startswith("_") and callable(v) and getattr(v, "__module__", None) == module.__name__)
-        looked = f"its classes and functions: {', '.join(names)}" if names else "it defines no classes or functions"
-        raise pytest.UsageError(f"--gradcheck {target}: nothing in {found[0].path.name} is recognised "
-                                f"({looked}).\n" + _conventions_text())
-    raise pytest.UsageError(f"--gradcheck {target}: nothing is recognised in any of the {len(found)} .py files "
-                            f"in {path}.\n" + _conventions_text())
 
 
 # Session ------------------------------------------------------------------------------
@@ -451,11 +294,59 @@ def _display(path: Path, rootdir: Path) -> str:
         return path.as_posix()
 
 
+def _course_specs(config: pytest.Config) -> list[tuple[str, Path]]:
+    """The ``--gradcheck-course`` values (relative to where pytest runs) and the ini's (relative to the rootdir)."""
+    given = [(v, Path(config.invocation_params.dir)) for v in config.option.gradcheck_course or ()]
+    return given + [(v, config.rootpath) for v in config.getini("gradcheck_course") or ()]
+
+
+def _load_courses(config: pytest.Config) -> None:
+    """Register the courses from outside gradcheck: installed ones (entry points), then those named.
+
+    Each course's worked examples become fixtures like the built-in ones. Nothing is imported
+    when there are none (the entry-point scan alone costs about 2 ms).
+    """
+    from importlib.metadata import entry_points
+
+    from ..course import ENTRY_POINT_GROUP
+
+    specs = _course_specs(config)
+    if not specs and not entry_points(group=ENTRY_POINT_GROUP):
+        return
+    from ..course import entry_point_courses, load_course
+
+    try:
+        added = entry_point_courses()
+    except Exception as exc:
+        raise pytest.UsageError(f"gradcheck: a course installed under the entry-point group {ENTRY_POINT_GROUP} "
+                                f"failed to load: {type(exc).__name__}: {exc}") from None
+    for spec, base in specs:
+        try:
+            added.append(load_course(spec, base))
+        except Exception as exc:
+            raise pytest.UsageError(
+                f"--gradcheck-course {spec}: {type(exc).__name__}: {exc}\nExpected a course.py file or a dotted "
+                "module name that defines COURSE = YourCourse(), a subclass of gradcheck.Course (see 'Adding a "
+                "course' in gradcheck's README).") from None
+    holder = types.ModuleType("gradcheck_course_fixtures")
+    for course in added:
+        _COURSE_FILES.add(str(Path(sys.modules[type(course).__module__].__file__).resolve()))
+        for case in course.cases():
+            fixture = _case_fixture(case.name)
+            setattr(holder, fixture.__name__, fixture)
+    if not config.pluginmanager.has_plugin("gradcheck-course-fixtures"):
+        config.pluginmanager.register(holder, "gradcheck-course-fixtures")
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    _load_courses(config)
     targets = config.getoption("gradcheck", None)
     if not targets:
         return
-    submissions = resolve_targets(targets, Path(config.invocation_params.dir), config.option.gradcheck_timeout)
+    try:
+        submissions = resolve_targets(targets, Path(config.invocation_params.dir), config.option.gradcheck_timeout)
+    except TargetError as exc:
+        raise pytest.UsageError(str(exc)) from None
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = []  # with --gradcheck and no paths given, collect only the submissions
     config.pluginmanager.register(_Judge(config, submissions), "gradcheck-judge")
@@ -571,8 +462,13 @@ class GradcheckItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
 
+#: The files of courses loaded from outside gradcheck: harness code, hidden from students' tracebacks.
+_COURSE_FILES: set[str] = set()
+
+
 def _harness_frame(filename: str) -> bool:
-    return filename.startswith(_PACKAGE_DIR) or filename.startswith("<frozen") or "importlib" in filename
+    return (filename.startswith(_PACKAGE_DIR) or filename.startswith("<frozen") or "importlib" in filename
+            or filename in _COURSE_FILES)
 
 
 def _student_frames(exc: BaseException) -> list[traceback.FrameSummary]:
