@@ -52,6 +52,7 @@ __all__ = [
     "Mistake",
     "Model",
     "Structure",
+    "course_names",
     "course_of",
     "courses",
     "get_course",
@@ -359,6 +360,11 @@ def courses() -> tuple[Course, ...]:
     """Every known course: the built-in ones, then those registered or loaded from outside."""
     _load_built_ins()
     return tuple(_REGISTERED.values())
+
+
+def course_names() -> tuple[str, ...]:
+    """The names of every known course (the built-in ones first)."""
+    return tuple(c.name for c in courses())
 
 
 def get_course(name: str) -> Course:
