@@ -88,7 +88,8 @@ def _rtol(user: np.ndarray) -> float:
     return MATCH_RTOL.get(user.dtype, MATCH_RTOL[np.dtype(np.float64)])
 
 
-def _same(user: np.ndarray | None, cand: np.ndarray) -> bool:
+def _matches(user: np.ndarray | None, cand: np.ndarray) -> bool:
+    """Whether the user's array reproduces ``cand`` within MATCH_RTOL of its largest entry."""
     if user is None:
         return False
     cand = np.asarray(cand, dtype=float)
@@ -129,13 +130,13 @@ def _generic(name: str, label: str, user: np.ndarray | None, ref: np.ndarray, m:
         denom = float(np.sum(ref * ref))
         if denom > 0:
             c = float(np.sum(u * ref) / denom)
-            if c != 0 and abs(c - 1) > 1e-6 and _same(user.reshape(ref.shape), c * ref):
+            if c != 0 and abs(c - 1) > 1e-6 and _matches(user.reshape(ref.shape), c * ref):
                 if abs(c + 1) <= 1e-6:
                     return "sign-flipped", f"{label} has the wrong sign: it is -1 times the true gradient."
                 named = _name_factor(c, m)
                 factor = named if named else f"{c:.6g}"
                 return "scaled", f"{label} is {factor} times the true gradient."
-    if user.ndim == 2 and user.shape == ref.shape[::-1] and _same(user.T, ref):
+    if user.ndim == 2 and user.shape == ref.shape[::-1] and _matches(user.T, ref):
         return "transposed", f"{label} is the transpose of the true gradient."
     if user.shape != ref.shape and not (user.size == ref.size == 1):
         return "wrong-shape", f"{label} has shape {user.shape} but must be {ref.shape}."
@@ -171,7 +172,7 @@ def diagnose(grads: Mapping[str, Any], case, *, wrong: list[str] | None = None,
             given[canon] = k
     labels = {**given, **(labels or {})}
     if wrong is None:
-        wrong = [k for k in names if k in user and not _same(user[k], ctx.grads[k])]
+        wrong = [k for k in names if k in user and not _matches(user[k], ctx.grads[k])]
     if not wrong:
         return None
 
@@ -202,10 +203,10 @@ def _catalog_matches(ctx: Context, user, wrong) -> list[Mistake]:
     hits = []
     for entry in _entries(ctx.model):
         for variant in entry.wrong(ctx):
-            touched = [k for k in variant if not _same(np.asarray(variant[k]), ctx.grads[k])]
+            touched = [k for k in variant if not _matches(np.asarray(variant[k]), ctx.grads[k])]
             if not touched or not set(wrong) <= set(variant):
                 continue
-            if all(_same(user.get(k), variant[k]) for k in variant):
+            if all(_matches(user.get(k), variant[k]) for k in variant):
                 hits.append(entry)
                 break
     return hits
@@ -215,7 +216,7 @@ def _swapped(ctx: Context, user, wrong, labels) -> Diagnosis | None:
     if len(wrong) != 2:
         return None
     a, b = wrong
-    if _same(user.get(a), ctx.grads[b]) and _same(user.get(b), ctx.grads[a]):
+    if _matches(user.get(a), ctx.grads[b]) and _matches(user.get(b), ctx.grads[a]):
         la, lb = labels.get(a, a), labels.get(b, b)
         return Diagnosis("swapped", f"{la} and {lb} are in each other's places: the pair is returned in swapped order.",
                          (a, b))
@@ -250,7 +251,7 @@ def localise(grads: Mapping[str, Any], case, *, intermediates: Mapping[str, Any]
     for name, _, formula in steps:
         if name not in exposed:
             continue
-        if _same(exposed[name], reference[name]):
+        if _matches(exposed[name], reference[name]):
             right.append(shown.get(name, name))
             continue
         prefix = ", ".join(f"{r} right" for r in right)

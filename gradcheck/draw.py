@@ -129,10 +129,11 @@ def scalar(draw, lo: float, hi: float) -> np.float64:
 def changed(fn: Callable, values: Mapping[str, Any]) -> dict[str, Any]:
     """The options of a call to ``fn`` that differ from their defaults."""
     params = inspect.signature(fn).parameters
-    return {k: v for k, v in values.items() if k in params and not _same(v, params[k].default)}
+    return {k: v for k, v in values.items() if k in params and not _is_default(v, params[k].default)}
 
 
-def _same(a: Any, b: Any) -> bool:
+def _is_default(a: Any, b: Any) -> bool:
+    """Whether an option value is its default (the same value of the same type)."""
     try:
         return a is b or (bool(a == b) and type(a) is type(b))
     except (TypeError, ValueError):

@@ -275,3 +275,19 @@ class GradientMismatch(AssertionError):
     def __init__(self, report: Report):
         self.report = report
         super().__init__(str(report))
+
+
+# Drawn networks -------------------------------------------------------------------------------
+def drawn_headline(model: str, dims: Mapping[str, int], hard_wired: Mapping[str, int] | None, seed: int,
+                   examples: int, *, shrunk: bool = True) -> list[str]:
+    """A failure on drawn networks: first the hard-wired sizes, if any, then where the code fails."""
+    sizes = ", ".join(f"{k}={v}" for k, v in dims.items())
+    where = f"{model}{' (' + sizes + ')' if sizes else ''}"
+    lines = []
+    if hard_wired:
+        fixed = ", ".join(f"{k} = {v}" for k, v in hard_wired.items())
+        lines.append(f"hard-wired to {fixed}: the code gives right gradients there, and raises or returns "
+                     f"missing or misshapen gradients whenever {'it changes' if len(hard_wired) == 1 else 'one of them changes'}.")
+    lines.append(f"Fails on a drawn network of {where}, found after {examples} example"
+                 f"{'s' if examples != 1 else ''} (seed {seed}){' and shrunk to the smallest that fails' if shrunk else ''}:")
+    return lines

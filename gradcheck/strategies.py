@@ -46,6 +46,7 @@ from .courses.coursera.strategy import deep_cases
 from .courses.notes.strategy import welch_cases
 from .courses.scalars.strategy import chain_cases, scalar_net_cases
 from .draw import check_int as _check_int
+from .report import drawn_headline
 from .shapes import canonical_name
 from .tolerance import HYPOTHESIS_SAFETY
 
@@ -525,23 +526,9 @@ def _jax_value(case: Case, param: str, index: tuple[int, ...]) -> float | None:
     return float(np.asarray(grads[param])[index])
 
 
-def _headline(case: Case, hard_wired, seed: int, examples: int, *, shrunk: bool = True) -> list[str]:
-    """The verdict's first lines: the hard-wired sizes, if any, then where the code fails."""
-    dims = ", ".join(f"{k}={v}" for k, v in case.dims.items())
-    where = f"{case.model.name}{' (' + dims + ')' if dims else ''}"
-    lines = []
-    if hard_wired:
-        sizes = ", ".join(f"{k} = {v}" for k, v in hard_wired.items())
-        lines.append(f"hard-wired to {sizes}: the code gives right gradients there, and raises or returns "
-                     f"missing or misshapen gradients whenever {'it changes' if len(hard_wired) == 1 else 'one of them changes'}.")
-    lines.append(f"Fails on a drawn network of {where}, found after {examples} example"
-                 f"{'s' if examples != 1 else ''} (seed {seed}){' and shrunk to the smallest that fails' if shrunk else ''}:")
-    return lines
-
-
 def _report(case: Case, mismatches: Sequence[Mismatch], hard_wired, seed: int, examples: int,
             *, shrunk: bool = True, with_jax: bool = True) -> str:
-    lines = _headline(case, hard_wired, seed, examples, shrunk=shrunk)
+    lines = drawn_headline(case.model.name, case.dims, hard_wired, seed, examples, shrunk=shrunk)
     for mm in mismatches:
         if mm.kind == "raised":
             lines.append(f"  the call raised {mm.detail}")

@@ -118,7 +118,7 @@ def test_code_that_transposes_a_square_W1_passes_every_fixed_case_and_fails_hypo
     assert "inputLayerSize=2, hiddenLayerSize=2" in text
     assert re.search(r"  dJdW1 \(the gradient of W1\): Mismatched elements: \d / 4", text), text
     assert re.search(r"worst dJdW1\[\d, \d\]: yours \S+ +expected \S+", text), text
-    assert re.search(r"oracles at dJdW1\[\d, \d\]: analytic \S+, central differences \S+ ±\S+: both agree", text), text
+    assert re.search(r"oracles at dJdW1\[\d, \d\]: analytic backward \S+, central difference \S+ ±\S+: both agree", text), text
     assert "hard-wired" not in text
 
 
@@ -126,7 +126,7 @@ def test_the_failure_says_which_oracles_agree_jax_included_when_selected(pyteste
     _copy(pytester, "wrong/transposes_square_w1.py", "homework.py")
     result = pytester.runpytest("--gradcheck", "homework.py", "-k", "hypothesis")
     result.assert_outcomes(failed=1, deselected=17)
-    result.stdout.re_match_lines([r".*oracles at dJdW1\[\d, \d\]: analytic \S+, central differences \S+ ±\S+, "
+    result.stdout.re_match_lines([r".*oracles at dJdW1\[\d, \d\]: analytic backward \S+, central difference \S+ ±\S+, "
                                   r"jax \S+: all agree"])
 
 
@@ -260,8 +260,8 @@ def test_a_self_consistency_class_gets_no_hypothesis_item(pytester):
 def test_a_failure_the_oracles_do_not_confirm_is_not_held_against_the_student(pytester, monkeypatch):
     def disagreeing(case, mismatches, *, use_jax=True):
         return [drawn.Confirmation(mm.param, tuple(mm.index), mm.got,
-                                   {"analytic": mm.expected, "central differences": mm.got},
-                                   {"analytic": mm.tolerance, "central differences": 1e-9})
+                                   {"analytic": mm.expected, "fd": mm.got},
+                                   {"analytic": mm.tolerance, "fd": 1e-9})
                 for mm in mismatches if mm.kind == "value"]
 
     monkeypatch.setattr(drawn, "confirm", disagreeing)
@@ -272,14 +272,14 @@ def test_a_failure_the_oracles_do_not_confirm_is_not_held_against_the_student(py
 
 
 @pytest.mark.parametrize(("values", "yours", "agreeing", "confirmed"), [
-    ({"analytic": 1.0, "central differences": 1.0 + 1e-10, "jax": 1.0}, 2.0, ["analytic", "central differences", "jax"], True),
-    ({"analytic": 1.0, "central differences": 2.0, "jax": 1.0}, 2.0, ["analytic", "jax"], True),
-    ({"analytic": 1.0, "central differences": 2.0, "jax": 2.0}, 2.0, ["central differences", "jax"], False),
-    ({"analytic": 1.0, "central differences": 2.0}, 3.0, ["analytic"], False),
-    ({"analytic": 1.0, "central differences": 1.0}, float("nan"), ["analytic", "central differences"], True),
+    ({"analytic": 1.0, "fd": 1.0 + 1e-10, "jax": 1.0}, 2.0, ["analytic", "fd", "jax"], True),
+    ({"analytic": 1.0, "fd": 2.0, "jax": 1.0}, 2.0, ["analytic", "jax"], True),
+    ({"analytic": 1.0, "fd": 2.0, "jax": 2.0}, 2.0, ["fd", "jax"], False),
+    ({"analytic": 1.0, "fd": 2.0}, 3.0, ["analytic"], False),
+    ({"analytic": 1.0, "fd": 1.0}, float("nan"), ["analytic", "fd"], True),
 ], ids=["all-agree", "fd-off", "analytic-off", "none-agree", "yours-nan"])
 def test_a_failure_is_confirmed_only_when_two_oracles_agree_and_the_student_differs(values, yours, agreeing, confirmed):
-    errors = {"analytic": 1e-15, "central differences": 1e-8, "jax": 1e-15}
+    errors = {"analytic": 1e-15, "fd": 1e-8, "jax": 1e-15}
     c = drawn.Confirmation("W1", (0, 1), yours, values, {k: errors[k] for k in values})
     assert c.agreeing == agreeing and c.confirmed is confirmed
 
@@ -292,7 +292,7 @@ def test_the_grader_report_records_the_seed_and_the_smallest_case(pytester):
     found = item["hypothesis"]
     assert found["seed"] == 0 and found["wrong"] == ["W1"] and found["dims"]["hiddenLayerSize"] == 2
     assert found["case"].startswith("import numpy as np")
-    assert found["agreeing"] == {"W1": ["analytic", "central differences"]}
+    assert found["agreeing"] == {"W1": ["analytic", "fd"]}
 
 
 def test_with_the_jax_oracle_unselected_a_failing_item_never_imports_jax(pytester):
@@ -305,7 +305,7 @@ def test_with_the_jax_oracle_unselected_a_failing_item_never_imports_jax(pyteste
     """)
     result = pytester.runpytest_subprocess("--gradcheck", "homework.py", FD, "-k", "hypothesis", "-p", "no:randomly")
     result.assert_outcomes(failed=1, deselected=7)
-    result.stdout.fnmatch_lines(["*oracles at dJdW1*: analytic *, central differences * ±*: both agree",
+    result.stdout.fnmatch_lines(["*oracles at dJdW1*: analytic backward *, central difference * ±*: both agree",
                                  "jax imported: False"])
 
 

@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 
 from ..case import Case
-from ..strategies import Mismatch, PropertyOutcome, _headline, as_code, run_property_check
+from ..report import TITLES, drawn_headline
+from ..strategies import Mismatch, PropertyOutcome, as_code, run_property_check
 from ..tolerance import SAFETY
 from .implementation import Implementation, StudentError
 
@@ -71,7 +72,7 @@ class Confirmation:
         param: the parameter (``W1``).
         index: the element.
         yours: the student's value.
-        values: oracle name -> its value (``analytic``, ``central differences``, ``jax``).
+        values: oracle name -> its value (``analytic``, ``fd``, ``jax``; the report's titles name them).
         errors: oracle name -> its error estimate (round-off for the exact ones).
     """
 
@@ -101,14 +102,15 @@ class Confirmation:
 
     def describe(self, label: str) -> str:
         at = f"{label}{list(self.index) if self.index else ''}"
-        values = ", ".join(f"{o} {v:.10g}" + (f" ±{self.errors[o]:.1g}" if o == "central differences" else "")
+        values = ", ".join(f"{TITLES[o]} {v:.10g}" + (f" ±{self.errors[o]:.1g}" if o == "fd" else "")
                            for o, v in self.values.items())
         agree = self.agreeing
         if len(agree) == len(self.values):
             said = "all agree" if len(agree) > 2 else "both agree"
         elif len(agree) >= 2:
             others = [o for o in self.values if o not in agree]
-            said = f"{' and '.join(agree)} agree; {' and '.join(others)} disagree{'s' if len(others) == 1 else ''}"
+            said = (f"{' and '.join(TITLES[o] for o in agree)} agree; {' and '.join(TITLES[o] for o in others)} "
+                    f"disagree{'s' if len(others) == 1 else ''}")
         else:
             said = "no two agree"
         return f"    oracles at {at}: {values}: {said}"
@@ -146,8 +148,8 @@ def confirm(case: Case, mismatches: tuple[Mismatch, ...], *, use_jax: bool = Tru
     for mm in values:
         idx = tuple(mm.index or ())
         found = {"analytic": float(np.asarray(analytic[mm.param])[idx]),
-                 "central differences": float(np.asarray(fd[mm.param])[idx])}
-        errors = {"analytic": mm.tolerance, "central differences": _FD_SAFETY * float(np.asarray(fd_err[mm.param])[idx])}
+                 "fd": float(np.asarray(fd[mm.param])[idx])}
+        errors = {"analytic": mm.tolerance, "fd": _FD_SAFETY * float(np.asarray(fd_err[mm.param])[idx])}
         if jax is not None:
             found["jax"] = float(np.asarray(jax[mm.param])[idx])
             errors["jax"] = mm.tolerance
@@ -280,7 +282,7 @@ def _message(impl: Implementation, outcome: PropertyOutcome, confirmations: list
         lines = lines[: next((i for i, s in enumerate(lines) if s.startswith("The failing case")), len(lines))]
         shrunk = False
     else:
-        lines = _headline(case, outcome.hard_wired, outcome.seed, outcome.examples)
+        lines = drawn_headline(case.model.name, case.dims, outcome.hard_wired, outcome.seed, outcome.examples)
         shrunk = True
     by_param = {c.param: c for c in confirmations}
     for mm in outcome.mismatches:

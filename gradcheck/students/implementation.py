@@ -48,9 +48,9 @@ __all__ = [
     "compare_tuple",
     "param_of",
     "required_args",
-    "same",
     "store_grads",
     "time_limit",
+    "unchanged",
 ]
 
 
@@ -121,7 +121,7 @@ class Calls:
         except (Exception, SystemExit) as exc:
             raise StudentError(what, f"{what} raised {type(exc).__name__}: {exc}", self.output.getvalue()) from exc
         for name in kept:
-            if not same(kept[name], given[name]):
+            if not unchanged(kept[name], given[name]):
                 self.problems.append(
                     f"{what} changed its argument {name} in place. gradcheck passed a copy, so the check "
                     f"goes on, but a caller's {name} would be corrupted: work on a copy (e.g. {name}.copy())."
@@ -152,14 +152,15 @@ def time_limit(seconds: float | None, what: str):
         signal.signal(signal.SIGALRM, previous)
 
 
-def same(a: Any, b: Any) -> bool:
+def unchanged(a: Any, b: Any) -> bool:
+    """Whether ``b`` is still exactly ``a`` (arrays, dicts and sequences element by element): a mutation check."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         a, b = np.asarray(a), np.asarray(b)
         return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
     if isinstance(a, Mapping) and isinstance(b, Mapping):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(unchanged(a[k], b[k]) for k in a)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(unchanged(x, y) for x, y in zip(a, b))
     try:
         return bool(a == b)
     except Exception:

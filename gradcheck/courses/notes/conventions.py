@@ -29,8 +29,8 @@ from ...students.implementation import (
     calling,
     close,
     required_args,
-    same,
     store_grads,
+    unchanged,
 )
 from .model import DIMS, WELCH, WELCH_REG
 
@@ -101,7 +101,7 @@ class NotesClass(Implementation):
         result = calls(getattr(net, method), {"X": inputs["X"], "y": inputs["y"]}, what)
         store_grads(out, case, result, what, GRAD_NAMES)
         for p, value in case.params.items():
-            if not same(np.asarray(getattr(net, p, value)), value):
+            if not unchanged(np.asarray(getattr(net, p, value)), value):
                 out.problems.append(f"{what} changed self.{p}; computing a gradient must not change the weights.")
         for name in ("z2", "a2", "z3", "yHat", "delta3", "delta2"):
             if self.reference.regularised and name.startswith("delta"):
