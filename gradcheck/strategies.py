@@ -29,6 +29,7 @@ from __future__ import annotations
 import numbers
 import random
 import secrets
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,13 +110,26 @@ def as_code(case: Case) -> str:
         ...
     """
     inputs, params = case.inputs, case.params
-    lines = ["import numpy as np", "from gradcheck import make_case", ""]
+    lines = ["import numpy as np", "from gradcheck import make_case", *_course_lines(case.model), ""]
     lines += [f"{k} = {_literal(v)}" for k, v in {**inputs, **params}.items()]
     ins = ", ".join(f"{k!r}: {k}" for k in inputs)
     ps = ", ".join(f"{k!r}: {k}" for k in params)
     lines += ["", f"case = make_case({case.model.name!r}, {{{ins}}}, {{{ps}}}, name={case.name!r})",
               "expected = case.expected['grads']  # by parameter name"]
     return "\n".join(lines)
+
+
+def _course_lines(model: Model) -> list[str]:
+    """What makes ``model``'s name known to ``make_case``: nothing for a built-in course; loading an
+    external course's file; for a model outside any course, a comment (its object must be passed)."""
+    course = course_of(model)
+    if course is None:
+        return [f"# model {model.name!r} belongs to no course: pass your Model object to make_case instead of its name"]
+    module = sys.modules.get(type(course).__module__)
+    if type(course).__module__.startswith("gradcheck.courses.") or module is None:
+        return []
+    where = getattr(module, "__file__", None) or type(course).__module__
+    return ["from gradcheck import load_course", f"load_course({where!r})  # the course {course.name!r}"]
 
 
 # Judging ------------------------------------------------------------------------------------

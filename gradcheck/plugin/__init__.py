@@ -239,7 +239,18 @@ class _Judge:
         n_impl = sum(len(s.implementations) for s in self.submissions)
         return [_settings_line(config), _tolerance_line(config),
                 f"gradcheck: {len(self.submissions)} submission{'s' * (len(self.submissions) != 1)}, "
-                f"{n_impl} implementation{'s' * (n_impl != 1)} recognised", _hypothesis_line(config)]
+                f"{n_impl} implementation{'s' * (n_impl != 1)} recognised", _hypothesis_line(config),
+                *self._missing_hooks()]
+
+    def _missing_hooks(self) -> list[str]:
+        """Items not offered because a course lacks the hook, said once per course."""
+        lines = {}
+        for sub in self.submissions:
+            for impl in sub.implementations:
+                if impl.kind == "reference" and not impl.offers_strategy() and impl.course is not None:
+                    lines.setdefault(impl.course.name, f"gradcheck: no [hypothesis] items for course "
+                                     f"{impl.course.name!r}: it offers no Hypothesis strategy (Course.strategy)")
+        return list(lines.values())
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, "gradcheck", None)
