@@ -1,6 +1,9 @@
 """pytest-gradcheck: is your hand-written backpropagation right, and if not, what is wrong and where.
 
 The public surface is what this module lists in ``__all__``; everything else is internal.
+
+Imports: :mod:`gradcheck.case`, :mod:`gradcheck.course`, :mod:`gradcheck.judge`,
+:mod:`gradcheck.report`, :mod:`gradcheck.shapes`, :mod:`gradcheck.students.recognise`.
 """
 
 from __future__ import annotations

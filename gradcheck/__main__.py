@@ -1,4 +1,7 @@
-"""``python -m gradcheck``: show the worked examples, their exact answers and the sources' errata."""
+"""``python -m gradcheck``: show the worked examples, their exact answers and the sources' errata.
+
+Imports: numpy; :mod:`gradcheck.case`.
+"""
 
 from __future__ import annotations
 

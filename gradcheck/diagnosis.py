@@ -13,6 +13,8 @@ truth and from each other by O(1) relative amounts on the asymmetric cases, so a
 tolerance between round-off (~1e-12 in float64) and ~1e-2 separates them. We use
 1e-6 relative to the array's largest entry (1e-3 for float32 answers): a thousand
 times above a float32-free round-off error, four orders below the entries' spread.
+
+Imports: numpy; :mod:`gradcheck.course`, :mod:`gradcheck.shapes`, :mod:`gradcheck.tolerance`.
 """
 
 from __future__ import annotations

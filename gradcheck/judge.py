@@ -31,6 +31,10 @@ Before anyone is judged the oracles must agree with each other within
 model's analytic numpy backward pass is a fourth reference that judges nobody: it must agree
 with every oracle by the same rule (its own error being its float64 round-off, the floor), and
 when it does not, that is an oracle problem too.
+
+Imports: numpy; :mod:`gradcheck.course`, :mod:`gradcheck.oracles`, :mod:`gradcheck.oracles.fast`,
+:mod:`gradcheck.report`, :mod:`gradcheck.shapes`, :mod:`gradcheck.tolerance`. When first needed:
+:mod:`gradcheck.diagnosis`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Shape tables with named dimensions, the names users give gradients, and shape assertions."""
+"""Shape tables with named dimensions, the names users give gradients, and shape assertions.
+
+Imports: numpy; :mod:`gradcheck.course` (:mod:`gradcheck.case` for type hints only).
+"""
 
 from __future__ import annotations
 

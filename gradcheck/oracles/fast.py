@@ -15,6 +15,8 @@ Two checks, each with a measured error estimate, against the same tolerance rule
   report names the elements.
 
 When a projection fails, the projections are repeated on each array alone to name the wrong arrays.
+
+Imports: numpy; :mod:`gradcheck.oracles.differences`.
 """
 
 from __future__ import annotations

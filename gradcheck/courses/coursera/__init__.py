@@ -4,6 +4,11 @@ Model ``deep`` (:mod:`.model`); the course's gradient-checking case ``coursera-l
 ``fixtures/cases``); C1W4's L-layer functions and building blocks and C2W1's gradient-checking pair
 (:mod:`.conventions`); the catalog (:mod:`.mistakes`); Hypothesis networks (:mod:`.strategy`);
 cheap differences (:mod:`.structured`).
+
+Imports: numpy; :mod:`gradcheck.case`, :mod:`gradcheck.course`,
+:mod:`gradcheck.courses.coursera.conventions`, :mod:`gradcheck.courses.coursera.mistakes`,
+:mod:`gradcheck.courses.coursera.model`. When first needed:
+:mod:`gradcheck.courses.coursera.strategy`.
 """
 
 from __future__ import annotations

@@ -8,6 +8,10 @@
   and ``backward_propagation_n(X, Y, cache)`` -> gradients, written for three layers.
 
 Examples are columns throughout.
+
+Imports: numpy; :mod:`gradcheck.case`, :mod:`gradcheck.courses.coursera.model`,
+:mod:`gradcheck.students.implementation`. When first needed:
+:mod:`gradcheck.courses.coursera.strategy`.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Entries follow seed 002 (the question about dA[L], g(dA) for dZ, dZ·dAᵀ for dW, an extra 1/m on
 dA[l−1]) and the course's gradient-checking notebook; each computes what the wrong code returns
 from the reference forward pass of a case.
+
+Imports: numpy; :mod:`gradcheck.course`.
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ Z, A, dZ, dA [l]  (n_l, m)
 
 Careful: dW and db are derivatives of the mean cost J, while dA and dZ are derivatives of the summed
 loss m·J, as in the course's code. relu'(0) may be taken as 0 or 1.
+
+Imports: numpy; :mod:`gradcheck.course`. When first needed:
+:mod:`gradcheck.courses.coursera.structured`.
 """
 
 from __future__ import annotations

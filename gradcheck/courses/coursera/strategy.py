@@ -1,4 +1,8 @@
-"""Hypothesis strategies for the Coursera L-layer network: ``deep_cases``, and the mixes the ``[hypothesis]`` item draws."""
+"""Hypothesis strategies for the Coursera L-layer network: ``deep_cases``, and the mixes the ``[hypothesis]`` item draws.
+
+Imports: hypothesis, numpy; :mod:`gradcheck.case`, :mod:`gradcheck.courses.coursera.model`,
+:mod:`gradcheck.draw`.
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,8 @@ The numbers are the plain central differences of every parameter element; only t
 Examples are columns, so W[l][i, j] and b[l][i] move row i of Z[l]; the layers above are recomputed
 for a batch of perturbations at once (a rank-1 update into Z[l+1], then batched matrix products).
 The scales returned with the quotients bound the magnitude of the cost terms each difference changed.
+
+Imports: numpy; :mod:`gradcheck.course`.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@
   ``forward``, ``sigmoid``, ``sigmoidPrime``; a ``Lambda`` attribute or constructor argument
   makes it the regularised model;
 * ``backprop(X, y, W1, W2)`` returning ``(dJdW1, dJdW2)`` or a dict.
+
+Imports: numpy; :mod:`gradcheck.case`, :mod:`gradcheck.course`,
+:mod:`gradcheck.courses.notes.model`, :mod:`gradcheck.students.implementation`.
 """
 
 from __future__ import annotations

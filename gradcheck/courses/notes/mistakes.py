@@ -3,6 +3,8 @@
 Each entry computes what the wrong code returns, as a function of the reference forward pass of a
 case (``ctx.fw``, ``ctx.inputs``, ``ctx.params``); the diagnosis names the entry the student's
 answer reproduces. The formulas quote the notes (seed 000): Q6, Q11, Q15, Q17, eq. 5.
+
+Imports: numpy; :mod:`gradcheck.course`.
 """
 
 from __future__ import annotations

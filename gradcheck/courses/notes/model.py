@@ -15,6 +15,9 @@ z2, a2     (numExamples, hiddenLayerSize), delta2 the same
 z3, yHat   (numExamples, outputLayerSize), delta3 the same
 J          a scalar (the notes write (1, outputLayerSize))
 =========  ==================================================
+
+Imports: numpy; :mod:`gradcheck.course`. When first needed:
+:mod:`gradcheck.courses.notes.structured`.
 """
 
 from __future__ import annotations

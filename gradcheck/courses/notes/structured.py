@@ -6,6 +6,8 @@ parameter element; only the work changes. Examples are rows, so W1[i, j] moves c
 moves column k of z3. The difference J(θ ± h e) − J(θ) is accumulated from the changed terms
 only, so it carries the round-off of those terms rather than of all of J; the scales returned
 with the quotients bound those terms (the caller's round-off estimate is ε · scale / h).
+
+Imports: numpy; :mod:`gradcheck.course`.
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@ Models ``chain``, ``chain2`` and ``scalar_net`` (:mod:`.model`); their worked ex
 ``fixtures/cases``; seed 001's gradient descent under ``case.extra["descent"]``); the catalog
 (:mod:`.mistakes`); Hypothesis networks (:mod:`.strategy`). Students check these with
 ``@gradcheck.implements("chain")``: there is no convention of their own to recognise.
+
+Imports: :mod:`gradcheck.case`, :mod:`gradcheck.course`, :mod:`gradcheck.courses.scalars.mistakes`,
+:mod:`gradcheck.courses.scalars.model`. When first needed:
+:mod:`gradcheck.courses.scalars.strategy`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""The scalar chains' catalog of known mistakes (seed 001: da(L)/dw taken as a(L) instead of a(L−1))."""
+"""The scalar chains' catalog of known mistakes (seed 001: da(L)/dw taken as a(L) instead of a(L−1)).
+
+Imports: numpy; :mod:`gradcheck.course`.
+"""
 
 from __future__ import annotations
 

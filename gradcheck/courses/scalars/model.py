@@ -6,6 +6,8 @@ Every value is a scalar; the shape table lists the names, each of shape ``()``.
 * chain2: a1 = a0·w1, a2 = a1·w2; ∂C/∂w1 = a0·w2·2(a2 − target), ∂C/∂w2 = a1·2(a2 − target).
 * scalar_net: p1 = w1·x, y = f(p1), p2 = w2·y, z = f(p2), E = ½(z − d)², f the sigmoid;
   ∂E/∂w2 = (z − d)·f'(p2)·y, ∂E/∂w1 = (z − d)·f'(p2)·w2·f'(p1)·x.
+
+Imports: numpy; :mod:`gradcheck.course`.
 """
 
 from __future__ import annotations

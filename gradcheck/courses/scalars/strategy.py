@@ -1,4 +1,8 @@
-"""Hypothesis strategies for the scalar networks: ``chain_cases`` and ``scalar_net_cases``."""
+"""Hypothesis strategies for the scalar networks: ``chain_cases`` and ``scalar_net_cases``.
+
+Imports: hypothesis; :mod:`gradcheck.case`, :mod:`gradcheck.course`,
+:mod:`gradcheck.courses.scalars.model`, :mod:`gradcheck.draw`.
+"""
 
 from __future__ import annotations
 
