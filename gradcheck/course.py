@@ -36,7 +36,7 @@ import abc
 import importlib
 import importlib.util
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -463,9 +463,3 @@ def entry_point_courses() -> list[Course]:
         courses()
         found.append(register_course(loaded))
     return found
-
-
-def iter_models() -> Iterable[Model]:
-    """Every known model, course by course."""
-    for course in courses():
-        yield from course.models

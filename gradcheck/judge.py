@@ -1,4 +1,4 @@
-"""Tolerances, per-array results and the report: is each gradient right, and if not, where and by how much.
+"""The judge: is each gradient right, and if not, where and by how much (on arrays only; the report renders it).
 
 A gradient is judged element by element against each oracle's reference value r ± e
 (e the oracle's own error estimate). An element is wrong for that oracle when
