@@ -60,10 +60,11 @@ _BATCHED = _BatchedNumpy()
 
 def model_batch_cost(model: Model, inputs: Mapping[str, Any], layout: Layout,
                      watch: tuple[str, ...] = ()) -> Callable[[np.ndarray], tuple[np.ndarray, dict]]:
-    """A vectorised cost for a built-in model: rows of parameters -> (costs, watched intermediates).
+    """A model's cost over rows of parameters -> (costs, watched intermediates).
 
-    Each parameter gets a leading batch axis, so ``X @ W1`` becomes a batched matmul
-    and the model's ``xp.sum`` reduces all but that axis: one numpy call per chunk.
+    For a model that keeps the ``batched`` contract, each parameter gets a leading batch axis, so
+    ``X @ W1`` becomes a batched matmul and the model's ``xp.sum`` reduces all but that axis: one
+    numpy call per chunk. Any other model is evaluated row by row, its watched values stacked.
     """
 
     def evaluate(rows: np.ndarray) -> tuple[np.ndarray, dict]:
@@ -71,7 +72,12 @@ def model_batch_cost(model: Model, inputs: Mapping[str, Any], layout: Layout,
         J = np.broadcast_to(np.asarray(out["J"], dtype=np.float64), rows.shape[:1])
         return J, {k: out[k] for k in watch}
 
-    return evaluate
+    def row_by_row(rows: np.ndarray) -> tuple[np.ndarray, dict]:
+        outs = [model.forward(inputs, unflatten(row, layout)) for row in rows]
+        J = np.array([float(np.asarray(o["J"], dtype=np.float64).reshape(-1)[0]) for o in outs])
+        return J, {k: np.stack([np.asarray(o[k]) for o in outs]) for k in watch}
+
+    return evaluate if model.batched else row_by_row
 
 
 def loop_batch_cost(cost: Callable[[dict], Any], layout: Layout) -> BatchCost:

@@ -666,7 +666,8 @@ class HypothesisItem(GradcheckItem):
         result = check_drawn(
             self.impl, examples=o.gradcheck_examples, seed=o.gradcheck_seed, timeout=self.judge.timeout,
             use_jax="jax" in o.gradcheck_oracles, module=self.path.stem,
-            reproduce=reproduce_command(target, o.gradcheck_seed, o.gradcheck_examples, self.impl.name),
+            reproduce=reproduce_command(target, o.gradcheck_seed, o.gradcheck_examples, self.impl.name,
+                                        tuple(o.gradcheck_course or ())),
             explain_error=_student_traceback)
         self.gradcheck_result = {"hypothesis": result.to_dict()}
         if result.unconfirmed:

@@ -299,12 +299,19 @@ def _message(impl: Implementation, outcome: PropertyOutcome, confirmations: list
             tol = f"±{mm.tolerance:.1g}" if mm.tolerance > 1e-300 else "exactly"
             lines.append(f"  {label} (the gradient of {mm.param}): Mismatched elements: {mm.mismatched} / {mm.total} "
                          f"({pct:.3g}%)")
-            lines.append(f"    worst {label}{idx}: yours {mm.got:.10g}   expected {mm.expected:.10g} {tol}")
+            lines.append(f"    worst {label}{idx}: {_yours_and_expected(mm.got, mm.expected)} {tol}")
             if mm.param in by_param:
                 lines.append(by_param[mm.param].describe(label))
     lines += _code_lines(impl, case, module, shrunk=shrunk, names=names)
     lines += _reproduce_lines(reproduce)
     return "\n".join(lines)
+
+
+def _yours_and_expected(got: float, expected: float) -> str:
+    """Both values to 10 digits; where those look alike, to 17 and with the difference spelled out."""
+    if f"{got:.10g}" != f"{expected:.10g}":
+        return f"yours {got:.10g}   expected {expected:.10g}"
+    return f"yours {got!r}   expected {expected!r} (they differ by {got - expected:.2g})"
 
 
 def _reproduce_lines(reproduce: str) -> list[str]:
@@ -337,7 +344,9 @@ def call_code(impl: Implementation, case: Case, module: str, names: dict[str, st
     return lines
 
 
-def reproduce_command(target: str, seed: int, examples: int, name: str) -> str:
-    """The command line that runs this item again with the same draws."""
-    return f"pytest --gradcheck {target} --gradcheck-seed={seed} --gradcheck-examples={examples} -k '{name} and hypothesis'"
+def reproduce_command(target: str, seed: int, examples: int, name: str, courses: tuple[str, ...] = ()) -> str:
+    """The command line that runs this item again with the same draws (and the same external courses)."""
+    added = "".join(f" --gradcheck-course {c}" for c in courses)
+    return (f"pytest{added} --gradcheck {target} --gradcheck-seed={seed} --gradcheck-examples={examples} "
+            f"-k '{name} and hypothesis'")
 
