@@ -233,7 +233,8 @@ class Model(abc.ABC):
     def roundoff_scale(self, inputs: Arrays, params: Arrays) -> tuple[dict, int]:
         """Per gradient element, the magnitude of the terms summed into it, and the operations along
         the longest path; the ``[hypothesis]`` item's tolerance is built from them."""
-        raise MissingHook(f"model {self.name!r} has no roundoff_scale hook")
+        owner = f"course {self.course.name!r}" if self.course is not None else "no course"
+        raise MissingHook(f"model {self.name!r} ({owner}) has no roundoff_scale hook")
 
     def __repr__(self) -> str:
         return f"<gradcheck model {self.name!r}>"

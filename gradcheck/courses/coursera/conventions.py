@@ -129,12 +129,8 @@ class LLayer(Implementation):
         return calls.problems + problems, calls.output.getvalue()
 
     def call_lines(self, case, module, names):
-        params = case.param_names
-        lines = [f"from {module} import L_model_forward, L_model_backward",
-                 f"parameters = {{{', '.join(f'{p!r}: {p}' for p in params)}}}",
-                 "AL, caches = L_model_forward(X, parameters)",
-                 "grads = L_model_backward(AL, Y, caches)"]
-        return lines, {p: f"grads[{names[p]!r}]" for p in params}
+        return _pair_lines(case, module, names, ("L_model_forward", "AL, caches", "X, parameters"),
+                           ("L_model_backward", "AL, Y, caches"))
 
 
 class GradientCheckingPair(Implementation):
@@ -181,12 +177,18 @@ class GradientCheckingPair(Implementation):
         return three_layer_cases()
 
     def call_lines(self, case, module, names):
-        params = case.param_names
-        lines = [f"from {module} import forward_propagation_n, backward_propagation_n",
-                 f"parameters = {{{', '.join(f'{p!r}: {p}' for p in params)}}}",
-                 "cost, cache = forward_propagation_n(X, Y, parameters)",
-                 "grads = backward_propagation_n(X, Y, cache)"]
-        return lines, {p: f"grads[{names[p]!r}]" for p in params}
+        return _pair_lines(case, module, names, ("forward_propagation_n", "cost, cache", "X, Y, parameters"),
+                           ("backward_propagation_n", "X, Y, cache"))
+
+
+def _pair_lines(case, module: str, names, forward: tuple[str, str, str], backward: tuple[str, str]):
+    """The lines that call a forward/backward pair on a case: ``(name, what it returns, its arguments)``."""
+    params = case.param_names
+    lines = [f"from {module} import {forward[0]}, {backward[0]}",
+             f"parameters = {{{', '.join(f'{p!r}: {p}' for p in params)}}}",
+             f"{forward[1]} = {forward[0]}({forward[2]})",
+             f"grads = {backward[0]}({backward[1]})"]
+    return lines, {p: f"grads[{names[p]!r}]" for p in params}
 
 
 class Block(Implementation):
