@@ -165,6 +165,9 @@ def _compare(user: np.ndarray, ref: _Ref, floor, safety: float):
 def _as_user_array(name: str, value: Any, expected: tuple[int, ...], shape_message: str):
     """The user's value as float64 in the expected shape, or None and what is wrong with it."""
     raw = np.asarray(value)
+    if raw.dtype.kind == "c":
+        return None, tuple(raw.shape), (f"{name} is complex ({raw.dtype}): the gradient of a real cost is real, "
+                                        "and gradcheck does not drop an imaginary part")
     if raw.dtype.kind not in "fiub":
         return None, None, shape_message or f"{name} is not an array of numbers ({type(value).__name__})"
     user = raw.astype(np.float64)

@@ -168,12 +168,18 @@ def unchanged(a: Any, b: Any) -> bool:
 
 
 def as_array(value: Any, what: str) -> np.ndarray:
-    """A returned value as a float64 array; lists, tuples, jax arrays and 0-d values are fine."""
+    """A returned value as an array in its own dtype (float32 stays float32, complex stays complex, for
+    the judge to judge); lists, tuples, jax arrays and 0-d values are fine; anything else is an error."""
     try:
-        arr = np.asarray(value, dtype=np.float64)
+        arr = np.asarray(value)
+    except Exception:
+        arr = None
+    if arr is not None and arr.dtype.kind in "biufc":
+        return arr
+    try:
+        return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise StudentError(what, f"{what} is a {type(value).__name__}, not an array of numbers") from None
-    return arr
 
 
 def as_cost(value: Any, what: str, notes: list[str]) -> float:
@@ -258,8 +264,19 @@ class Implementation:
         return out
 
     def interface(self, case: Case, timeout: float | None = None) -> tuple[list[str], str]:
-        """Problems with the implementation's other methods (cost, getParams, ...) on ``case``."""
-        return [], ""
+        """Problems with the implementation's other methods (cost, getParams, ...) on ``case``, and the
+        output they printed: :meth:`probe` (student code, inputs only), then :meth:`interface_problems`."""
+        raw, problems, output = self.probe(case, timeout)
+        return problems + self.interface_problems(case, raw), output
+
+    def probe(self, case: Case, timeout: float | None = None) -> tuple[dict, list[str], str]:
+        """Call the implementation's other methods on ``case``'s inputs: ``(what they returned, problems
+        seen while calling, output)``. Runs beside the student's code; it never sees expected values."""
+        return {}, [], ""
+
+    def interface_problems(self, case: Case, raw: dict) -> list[str]:
+        """What :meth:`probe`'s values get wrong against the reference on ``case`` (the judge's side)."""
+        return []
 
     def _run(self, case: Case, calls: Calls, out: Outcome) -> None:
         """Fill ``out`` with the gradients; conventions judged through :meth:`run` override this."""

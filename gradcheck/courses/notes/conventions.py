@@ -124,76 +124,118 @@ class NotesClass(Implementation):
                  f"{', '.join(names[p] for p in params)} = net.{prime}(X, y)"]
         return lines, {p: names[p] for p in params}
 
-    def interface(self, case, timeout=None):
-        problems: list[str] = []
-        notes: list[str] = []
+    def probe(self, case, timeout=None):
+        """Call the class's other methods on ``case`` (inputs only) and keep what they return."""
+        raw: dict = {}
         inputs, params = case.inputs, case.params
-        flat = np.concatenate([params["W1"].ravel(), params["W2"].ravel()])
+        Xy = {"X": inputs["X"], "y": inputs["y"]}
         with calling(timeout) as calls:
             net = self._instance(case, calls)
-            cost_name = _spelled(net, "costFunction")
-            if cost_name:
-                what = f"{self.name}.{cost_name}(X, y)"
-                got = as_cost(calls(getattr(net, cost_name), {"X": inputs["X"], "y": inputs["y"]}, what), what, notes)
-                want = case.expected["cost"]
-                if not close(got, want):
-                    problems.append(f"{what} is {got!r} but J = {want!r} on this case ({_cost_formula(self.reference)}).")
-            problems += _notes_activation_problems(self, net, case, calls)
+            name = _spelled(net, "costFunction")
+            if name:
+                what = f"{self.name}.{name}(X, y)"
+                raw["cost"] = (what, as_array(calls(getattr(net, name), Xy, what), what))
+            for role in ("sigmoid", "sigmoidPrime"):
+                name = _spelled(net, role)
+                if name is not None and callable(getattr(net, name)):
+                    what = f"{self.name}.{name}(z)"
+                    raw[role] = (what, as_array(calls(getattr(net, name), {"z": _Z}, what), what))
+            if callable(getattr(net, "forward", None)):
+                what = f"{self.name}.forward(X)"
+                raw["forward"] = (what, as_array(calls(net.forward, {"X": inputs["X"]}, what), what))
             name = _spelled(net, "getParams")
             if name:
                 what = f"{self.name}.{name}()"
-                got = as_array(calls(getattr(net, name), {}, what), what).ravel()
-                if got.shape != flat.shape or not close(got, flat):
-                    problems.append(f"{what} must return W1 then W2, each flattened in C order "
-                                    f"(np.concatenate((W1.ravel(), W2.ravel()))), {flat.size} numbers; got {got.size}"
-                                    + ("" if got.size != flat.size else " in another order or with other values") + ".")
+                raw["getParams"] = (what, as_array(calls(getattr(net, name), {}, what), what))
             name = _spelled(net, "setParams")
             if name:
                 what = f"{self.name}.{name}(params)"
                 fresh = self._instance(case, calls)
                 for p in ("W1", "W2"):
                     setattr(fresh, p, np.zeros_like(params[p]))
-                calls(getattr(fresh, name), {"params": flat}, what)
-                for p in ("W1", "W2"):
-                    got = np.asarray(getattr(fresh, p, None), dtype=float)
-                    if got.shape != params[p].shape or not close(got, params[p]):
-                        problems.append(f"{what} did not set {p} to its part of params (shape {params[p].shape}, "
-                                        f"W1 first, C order); self.{p} is now {brief(got)}, expected {brief(params[p])}.")
+                calls(getattr(fresh, name), {"params": _flat(params)}, what)
+                raw["setParams"] = (what, {p: _numbers(getattr(fresh, p, None)) for p in ("W1", "W2")})
             name = _spelled(net, "computeGradients")
             if name:
                 what = f"{self.name}.{name}(X, y)"
-                got = as_array(calls(getattr(net, name), {"X": inputs["X"], "y": inputs["y"]}, what), what).ravel()
+                got = as_array(calls(getattr(net, name), Xy, what), what)
                 prime = _spelled(net, "costFunctionPrime")
-                d1, d2 = (np.asarray(a, dtype=float) for a in calls(getattr(net, prime), {"X": inputs["X"], "y": inputs["y"]},
-                                                                        f"{self.name}.{prime}(X, y)"))
-                want = np.concatenate([d1.ravel(), d2.ravel()])
-                if got.shape != want.shape or not close(got, want):
-                    problems.append(f"{what} must equal np.concatenate((dJdW1.ravel(), dJdW2.ravel())) of "
-                                    f"{prime}(X, y), {want.size} numbers; got {got.size} that differ.")
-        return calls.problems + problems, calls.output.getvalue()
+                prime_what = f"{self.name}.{prime}(X, y)"
+                pair = calls(getattr(net, prime), Xy, prime_what)
+                raw["computeGradients"] = (what, got, prime_what, [as_array(a, prime_what) for a in pair])
+        return raw, calls.problems, calls.output.getvalue()
+
+    def interface_problems(self, case, raw):
+        """What the probed methods got wrong, against the reference on ``case``."""
+        problems: list[str] = []
+        params = case.params
+        flat = _flat(params)
+        if "cost" in raw:
+            what, value = raw["cost"]
+            got, want = as_cost(value, what, []), case.expected["cost"]
+            if not close(got, want):
+                problems.append(f"{what} is {got!r} but J = {want!r} on this case ({_cost_formula(self.reference)}).")
+        problems += _activation_problems(raw, case)
+        if "getParams" in raw:
+            what, got = raw["getParams"]
+            got = np.asarray(got).ravel()
+            if got.shape != flat.shape or not close(got, flat):
+                problems.append(f"{what} must return W1 then W2, each flattened in C order "
+                                f"(np.concatenate((W1.ravel(), W2.ravel()))), {flat.size} numbers; got {got.size}"
+                                + ("" if got.size != flat.size else " in another order or with other values") + ".")
+        if "setParams" in raw:
+            what, now = raw["setParams"]
+            for p in ("W1", "W2"):
+                got = now[p]
+                if got is None or got.shape != params[p].shape or not close(got, params[p]):
+                    shown = "not an array of numbers" if got is None else brief(got)
+                    problems.append(f"{what} did not set {p} to its part of params (shape {params[p].shape}, "
+                                    f"W1 first, C order); self.{p} is now {shown}, expected {brief(params[p])}.")
+        if "computeGradients" in raw:
+            what, got, prime_what, pair = raw["computeGradients"]
+            got = np.asarray(got).ravel()
+            want = np.concatenate([np.asarray(a, dtype=float).ravel() for a in pair])
+            if got.shape != want.shape or not close(got, want):
+                prime = prime_what.split(".", 1)[1].split("(")[0]
+                problems.append(f"{what} must equal np.concatenate((dJdW1.ravel(), dJdW2.ravel())) of "
+                                f"{prime}(X, y), {want.size} numbers; got {got.size} that differ.")
+        return problems
 
 
-def _notes_activation_problems(self, net, case: Case, calls: Calls) -> list[str]:
+def _flat(params) -> np.ndarray:
+    return np.concatenate([np.asarray(params["W1"]).ravel(), np.asarray(params["W2"]).ravel()])
+
+
+def _numbers(value):
+    """``value`` as an array of numbers, or None when it is not one."""
+    try:
+        array = np.asarray(value)
+    except Exception:
+        return None
+    return array if array.dtype.kind in "biuf" else None
+
+
+#: Where the class's own sigmoid and sigmoidPrime are compared with the notes' f and f'.
+_Z = np.linspace(-4.0, 4.0, 9).reshape(3, 3)
+
+
+def _activation_problems(raw, case) -> list[str]:
     """``forward``, ``sigmoid`` and ``sigmoidPrime`` on their own, when the class has them."""
     problems = []
-    z = np.linspace(-4.0, 4.0, 9).reshape(3, 3)
     for role, ref in (("sigmoid", sigmoid), ("sigmoidPrime", sigmoid_prime)):
-        name = _spelled(net, role)
-        if name is None or not callable(getattr(net, name)):
+        if role not in raw:
             continue
-        what = f"{self.name}.{name}(z)"
-        got = as_array(calls(getattr(net, name), {"z": z}, what), what)
-        if got.shape != z.shape or not close(got, ref(z)):
+        what, got = raw[role]
+        if got.shape != _Z.shape or not close(got, ref(_Z)):
             label = "f(z)" if role == "sigmoid" else "f'(z)"
             at = ""
-            if got.shape == z.shape:
-                i = np.unravel_index(int(np.argmax(np.abs(got - ref(z)))), z.shape)
-                at = f": at z = {z[i]:g} yours is {got[i]:.8g}, {label} = {ref(z)[i]:.8g}"
+            if got.shape == _Z.shape:
+                i = np.unravel_index(int(np.argmax(np.abs(got - ref(_Z)))), _Z.shape)
+                at = f": at z = {_Z[i]:g} yours is {got[i]:.8g}, {label} = {ref(_Z)[i]:.8g}"
             formula = "1/(1 + e^(-z))" if role == "sigmoid" else "e^(-z)/(1 + e^(-z))^2, i.e. f(z)(1 - f(z))"
             problems.append(f"{what} is wrong{at}; it must be {formula}.")
-    if callable(getattr(net, "forward", None)):
-        what = f"{self.name}.forward(X)"
-        got = as_array(calls(net.forward, {"X": case.inputs["X"]}, what), what)
+    if "forward" in raw:
+        what, got = raw["forward"]
         want = case.expected["intermediates"]["yHat"]
         if got.shape != want.shape or not close(got, want):
             problems.append(f"{what} must return yHat = f(f(X·W1)·W2), shape {want.shape}; got shape {got.shape}"
