@@ -48,6 +48,7 @@ __all__ = [
     "compare_tuple",
     "param_of",
     "required_args",
+    "returned",
     "store_grads",
     "time_limit",
     "unchanged",
@@ -347,18 +348,37 @@ def brief(a: np.ndarray) -> str:
     return np.array2string(np.asarray(a), precision=4, separator=", ", threshold=12).replace("\n", "")
 
 
-def compare_tuple(got: Any, want: Mapping[str, np.ndarray], what: str) -> list[str]:
+def returned(value: Any) -> dict:
+    """What a call returned, described for the judge: ``{"items": [...]}`` for a tuple or list (each item
+    an array of numbers, or ``{"type": name}``), else ``{"type": name}``."""
+    if isinstance(value, (tuple, list)):
+        items = []
+        for item in value:
+            try:
+                array = np.asarray(item)
+            except Exception:
+                array = None
+            items.append(array if array is not None and array.dtype.kind in "biufc" else {"type": type(item).__name__})
+        return {"items": items}
+    return {"type": type(value).__name__}
+
+
+def compare_tuple(got: Mapping[str, Any], want: Mapping[str, np.ndarray], what: str) -> list[str]:
+    """What is wrong with a returned tuple (described by :func:`returned`) against the values it must hold."""
     names = list(want)
-    if not isinstance(got, (tuple, list)) or len(got) != len(names):
-        n = len(got) if isinstance(got, (tuple, list)) else type(got).__name__
+    items = got.get("items")
+    if items is None or len(items) != len(names):
+        n = len(items) if items is not None else got["type"]
         return [f"{what} returned {n}; expected ({', '.join(names)})."]
     problems = []
-    for name, value in zip(names, got):
-        try:
-            arr = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            problems.append(f"{what}: {name} is a {type(value).__name__}, not an array.")
+    for name, value in zip(names, items):
+        if isinstance(value, Mapping):
+            problems.append(f"{what}: {name} is a {value['type']}, not an array.")
             continue
+        if value.dtype.kind == "c":
+            problems.append(f"{what}: {name} is complex ({value.dtype}); it must be real.")
+            continue
+        arr = np.asarray(value, dtype=float)
         ref = np.asarray(want[name], dtype=float)
         if arr.shape != ref.shape:
             problems.append(f"{what}: {name} has shape {arr.shape} but must be {ref.shape}.")

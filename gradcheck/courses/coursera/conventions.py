@@ -34,6 +34,7 @@ from ...students.implementation import (
     close,
     compare_tuple,
     param_of,
+    returned,
     store_grads,
 )
 from .model import DEEP, n_layers
@@ -116,17 +117,21 @@ class LLayer(Implementation):
         grads = calls(self.obj.L_model_backward, {"AL": AL, "Y": case.inputs["Y"], "caches": caches}, what)
         _store_deep(out, case, grads, what)
 
-    def interface(self, case, timeout=None):
-        problems: list[str] = []
+    def probe(self, case, timeout=None):
+        raw: dict = {}
         with calling(timeout) as calls:
             if hasattr(self.obj, "compute_cost"):
                 AL, _ = self._forward(case, calls)
                 what = "compute_cost(AL, Y)"
-                got = as_cost(calls(self.obj.compute_cost, {"AL": AL, "Y": case.inputs["Y"]}, what), what, [])
-                want = float(DEEP.forward(case.inputs, case.params)["J"])
-                if not close(got, want):
-                    problems.append(f"{what} is {got!r} but J = {want!r} here ({COST_FORMULA}).")
-        return calls.problems + problems, calls.output.getvalue()
+                raw["cost"] = (what, as_array(calls(self.obj.compute_cost, {"AL": AL, "Y": case.inputs["Y"]}, what), what))
+        return raw, calls.problems, calls.output.getvalue()
+
+    def interface_problems(self, case, raw):
+        if "cost" not in raw:
+            return []
+        what, value = raw["cost"]
+        got, want = as_cost(value, what, []), float(DEEP.forward(case.inputs, case.params)["J"])
+        return [] if close(got, want) else [f"{what} is {got!r} but J = {want!r} here ({COST_FORMULA})."]
 
     def call_lines(self, case, module, names):
         return _pair_lines(case, module, names, ("L_model_forward", "AL, caches", "X, parameters"),
@@ -160,16 +165,17 @@ class GradientCheckingPair(Implementation):
         grads = calls(self.obj.backward_propagation_n, {"X": inputs["X"], "Y": inputs["Y"], "cache": cache}, what)
         _store_deep(out, case, grads, what)
 
-    def interface(self, case, timeout=None):
-        problems: list[str] = []
+    def probe(self, case, timeout=None):
         with calling(timeout) as calls:
             cost, _ = self._forward(case, calls)
             what = "forward_propagation_n(X, Y, parameters)'s cost"
-            got = as_cost(cost, what, [])
-            want = case.expected["cost"]
-            if not close(got, want):
-                problems.append(f"{what} is {got!r} but J = {want!r} here ({COST_FORMULA}).")
-        return calls.problems + problems, calls.output.getvalue()
+            raw = {"cost": (what, as_array(cost, what))}
+        return raw, calls.problems, calls.output.getvalue()
+
+    def interface_problems(self, case, raw):
+        what, value = raw["cost"]
+        got, want = as_cost(value, what, []), case.expected["cost"]
+        return [] if close(got, want) else [f"{what} is {got!r} but J = {want!r} here ({COST_FORMULA})."]
 
     def strategy(self):
         from .strategy import three_layer_cases
@@ -200,35 +206,46 @@ class Block(Implementation):
     def __init__(self, name: str, fn: Callable):
         super().__init__(name, DEEP, fn)
 
-    def check(self, case: Case, timeout: float | None = None) -> tuple[list[str], str]:
-        """Problems found calling the block on every layer of ``case``, and the output it printed."""
-        model = DEEP
+    def plan(self, case: Case) -> list[dict]:
+        """The calls that check the block on every layer of ``case``: what each is, its arguments (the
+        reference pass's values) and the values it must return (the judge's side)."""
         inputs, params = case.inputs, case.params
-        fw = model.forward(inputs, params)
-        _, inter = model.backward(inputs, params)
+        fw = DEEP.forward(inputs, params)
+        _, inter = DEEP.backward(inputs, params)
         grads = case.expected["grads"]
         L = n_layers(case.dims)
-        problems: list[str] = []
+        steps = []
+        for l in range(L, 0, -1):
+            act = "sigmoid" if l == L else "relu"
+            linear_cache = (fw[f"A{l - 1}"], params[f"W{l}"], params[f"b{l}"])
+            linear_want = {"dA_prev": inter[f"dA{l - 1}"], "dW": grads[f"W{l}"], "db": grads[f"b{l}"]}
+            if self.name == "linear_backward":
+                steps.append({"what": f"linear_backward(dZ{l}, cache) on layer {l}",
+                              "args": {"dZ": inter[f"dZ{l}"], "cache": linear_cache}, "want": linear_want})
+            elif self.name == "linear_activation_backward":
+                steps.append({"what": f"linear_activation_backward(dA{l}, cache, {act!r}) on layer {l}",
+                              "args": {"dA": inter[f"dA{l}"], "cache": (linear_cache, fw[f"Z{l}"]), "activation": act},
+                              "want": linear_want})
+            elif (self.name, act) in (("relu_backward", "relu"), ("sigmoid_backward", "sigmoid")):
+                # dZ[L] = dA[L] * sigma'(Z[L]), the derivative of the summed loss
+                want = inter[f"dA{l}"] * (fw[f"A{l}"] * (1 - fw[f"A{l}"])) if l == L else inter[f"dZ{l}"]
+                steps.append({"what": f"{self.name}(dA{l}, cache=Z{l}) on layer {l}",
+                              "args": {"dA": inter[f"dA{l}"], "cache": fw[f"Z{l}"]}, "want": {"dZ": want}, "single": True})
+        return steps
+
+    def call_block(self, steps: list[dict], timeout: float | None = None) -> tuple[list[dict], list[str], str]:
+        """Call the block with each step's arguments (student code, inputs only): what it returned, described."""
+        got = []
         with calling(timeout) as calls:
-            for l in range(L, 0, -1):
-                act = "sigmoid" if l == L else "relu"
-                linear_cache = (fw[f"A{l - 1}"], params[f"W{l}"], params[f"b{l}"])
-                linear_want = {"dA_prev": inter[f"dA{l - 1}"], "dW": grads[f"W{l}"], "db": grads[f"b{l}"]}
-                if self.name == "linear_backward":
-                    what = f"linear_backward(dZ{l}, cache) on layer {l}"
-                    got = calls(self.obj, {"dZ": inter[f"dZ{l}"], "cache": linear_cache}, what)
-                    problems += compare_tuple(got, linear_want, what)
-                elif self.name == "linear_activation_backward":
-                    what = f"linear_activation_backward(dA{l}, cache, {act!r}) on layer {l}"
-                    got = calls(self.obj, {"dA": inter[f"dA{l}"], "cache": (linear_cache, fw[f"Z{l}"]),
-                                           "activation": act}, what)
-                    problems += compare_tuple(got, linear_want, what)
-                elif (self.name, act) in (("relu_backward", "relu"), ("sigmoid_backward", "sigmoid")):
-                    what = f"{self.name}(dA{l}, cache=Z{l}) on layer {l}"
-                    got = calls(self.obj, {"dA": inter[f"dA{l}"], "cache": fw[f"Z{l}"]}, what)
-                    if l == L:  # dZ[L] = dA[L] * sigma'(Z[L]), the derivative of the summed loss
-                        want = inter[f"dA{l}"] * (fw[f"A{l}"] * (1 - fw[f"A{l}"]))
-                    else:
-                        want = inter[f"dZ{l}"]
-                    problems += compare_tuple((got,), {"dZ": want}, what)
-        return calls.problems + problems, calls.output.getvalue()
+            for step in steps:
+                value = calls(self.obj, step["args"], step["what"])
+                got.append(returned((value,) if step.get("single") else value))
+        return got, calls.problems, calls.output.getvalue()
+
+    def check(self, case: Case, timeout: float | None = None) -> tuple[list[str], str]:
+        """Problems found calling the block on every layer of ``case``, and the output it printed."""
+        steps = self.plan(case)
+        got, problems, output = self.call_block([{k: v for k, v in s.items() if k != "want"} for s in steps], timeout)
+        for step, value in zip(steps, got):
+            problems += compare_tuple(value, step["want"], step["what"])
+        return problems, output
