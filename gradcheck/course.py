@@ -33,6 +33,7 @@ first asked for courses, never when this module is.
 from __future__ import annotations
 
 import abc
+import hashlib
 import importlib
 import importlib.util
 import sys
@@ -423,7 +424,8 @@ def load_course(spec: str | Path, base: Path | None = None) -> Course:
         if not path.is_file():
             raise ValueError(f"--gradcheck-course {text}: no such file (expected a course.py or a dotted module name)")
         path = path.resolve()
-        module_name = f"_gradcheck_course_{abs(hash(str(path))):x}_{path.stem}"
+        digest = hashlib.sha1(str(path).encode()).hexdigest()[:12]  # the same name in every process
+        module_name = f"_gradcheck_course_{digest}_{path.stem}"
         module = sys.modules.get(module_name)
         if module is None:
             spec_ = importlib.util.spec_from_file_location(module_name, path)

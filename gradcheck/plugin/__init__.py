@@ -17,8 +17,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
+import re
 import sys
-import traceback
 import types
 from pathlib import Path
 from typing import Any
@@ -26,11 +27,10 @@ from typing import Any
 import pytest
 
 from ..case import Case, case_names, load_case
-from ..students.implementation import Implementation, Outcome, StudentError
-from ..students.load import Submission, TargetError, resolve_targets
+from ..students.implementation import HARNESS_FILES, Implementation, Outcome, StudentError, student_frames_text
+from ..students.load import RemoteError, Submission, TargetError
 
 ORACLES = ("fd", "scipy", "jax")
-_PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
 
 
 # Fixtures ------------------------------------------------------------------------------
@@ -125,6 +125,13 @@ def _budget(value: str) -> float:
     return seconds
 
 
+def _memory(value: str) -> int:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)B?\s*", value, re.IGNORECASE)
+    if not match:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a size: give bytes or a number with K, M, G, e.g. 2G (0: no limit)")
+    return int(float(match.group(1)) * 1024 ** "_KMGT".index(match.group(2).upper() or "_"))
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("gradcheck", "gradcheck: check hand-written backpropagation")
     group.addoption("--gradcheck", action="extend", nargs="+", metavar="TARGET", dest="gradcheck", default=None,
@@ -148,6 +155,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "estimated time fits in --gradcheck-budget, else fast")
     group.addoption("--gradcheck-budget", type=_budget, default=10.0, dest="gradcheck_budget", metavar="SECONDS",
                     help="seconds a full check may take under --gradcheck-mode=auto (default 10)")
+    group.addoption("--gradcheck-memory", type=_memory, default=2 << 30, dest="gradcheck_memory", metavar="SIZE",
+                    help="memory limit of each submission's process, e.g. 2G or 512M (default 2G; 0: none)")
+    group.addoption("--gradcheck-allow-autodiff", action="store_true", default=False,
+                    dest="gradcheck_allow_autodiff",
+                    help="accept gradients computed with an autodiff library or gradcheck's own models "
+                         "(by default they fail as not hand-written)")
     group.addoption("--gradcheck-course", action="append", dest="gradcheck_course", default=None,
                     metavar="PATH_OR_MODULE",
                     help="add a course from outside gradcheck: a course.py file or a dotted module name defining "
@@ -263,7 +276,13 @@ class _Judge:
         path = self.config.option.gradcheck_report
         if not path or hasattr(self.config, "workerinput"):
             return
-        Path(self.config.invocation_params.dir, path).write_text(json.dumps(self.grades(), indent=1) + "\n")
+        from ..students.sandbox import Sandbox
+
+        Sandbox.close_all()  # every worker has ended before the report is written, by the judge alone
+        target = Path(self.config.invocation_params.dir, path)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(self.grades(), indent=1) + "\n")
+        os.replace(temporary, target)
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
         path = config.option.gradcheck_report
@@ -341,7 +360,7 @@ def _load_courses(config: pytest.Config) -> None:
                 "course' in gradcheck's README).") from None
     holder = types.ModuleType("gradcheck_course_fixtures")
     for course in added:
-        _COURSE_FILES.add(str(Path(sys.modules[type(course).__module__].__file__).resolve()))
+        HARNESS_FILES.add(str(Path(sys.modules[type(course).__module__].__file__).resolve()))
         for case in course.cases():
             fixture = _case_fixture(case.name)
             setattr(holder, fixture.__name__, fixture)
@@ -349,15 +368,52 @@ def _load_courses(config: pytest.Config) -> None:
         config.pluginmanager.register(holder, "gradcheck-course-fixtures")
 
 
+def _sandbox_settings(config: pytest.Config):
+    from ..students.sandbox import SandboxSettings
+
+    courses = [(spec, str(base)) for spec, base in _course_specs(config)]
+    return SandboxSettings(config.option.gradcheck_timeout, config.option.gradcheck_memory, courses,
+                           sorted(HARNESS_FILES))
+
+
+def _submissions(config: pytest.Config, targets: list[str]) -> list[Submission]:
+    """The submissions, recognised each in its own worker; on an xdist worker, as the controller found them."""
+    from ..students import load, sandbox
+
+    settings = _sandbox_settings(config)
+    allow = config.option.gradcheck_allow_autodiff
+    invocation = Path(config.invocation_params.dir)
+    data = getattr(config, "workerinput", {}).get("gradcheck_submissions")
+    if data is not None:
+        return load.from_data(json.loads(data), invocation, settings, allow_autodiff=allow)
+    sandbox.warm_up()
+    distributed = bool(getattr(config.option, "numprocesses", None)) and getattr(config.option, "dist", "no") != "no"
+    try:
+        return load.recognise_all(targets, invocation, settings, allow_autodiff=allow, keep=not distributed)
+    except TargetError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+class _Distribute:
+    """With pytest-xdist: every worker collects from what the controller found, never importing anything."""
+
+    def __init__(self, submissions: list[Submission]):
+        self.submissions = submissions
+
+    def pytest_configure_node(self, node) -> None:
+        from ..students.load import as_data
+
+        node.workerinput["gradcheck_submissions"] = json.dumps(as_data(self.submissions))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     _load_courses(config)
     targets = config.getoption("gradcheck", None)
     if not targets:
         return
-    try:
-        submissions = resolve_targets(targets, Path(config.invocation_params.dir), config.option.gradcheck_timeout)
-    except TargetError as exc:
-        raise pytest.UsageError(str(exc)) from None
+    submissions = _submissions(config, targets)
+    if config.pluginmanager.hasplugin("xdist") and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_Distribute(submissions), "gradcheck-distribute")
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = []  # with --gradcheck and no paths given, collect only the submissions
     config.pluginmanager.register(_Judge(config, submissions), "gradcheck-judge")
@@ -473,32 +529,14 @@ class GradcheckItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
 
-#: The files of courses loaded from outside gradcheck: harness code, hidden from students' tracebacks.
-_COURSE_FILES: set[str] = set()
-
-
-def _harness_frame(filename: str) -> bool:
-    return (filename.startswith(_PACKAGE_DIR) or filename.startswith("<frozen") or "importlib" in filename
-            or filename in _COURSE_FILES)
-
-
-def _student_frames(exc: BaseException) -> list[traceback.FrameSummary]:
-    frames = traceback.extract_tb(exc.__traceback__)
-    return [f for f in frames if not _harness_frame(f.filename)]
-
-
 def _student_traceback(err: StudentError, case: Case | None) -> str:
     where = f" on case {case.name}" if case is not None else ""
     cause = err.__cause__
-    if cause is None:
+    if cause is None and not err.traceback_text:
         return f"{err}{where}."
-    lines = [f"{err.what} raised {type(cause).__name__}{where}; your traceback (gradcheck's frames hidden):", ""]
-    frames = _student_frames(cause)
-    if frames:
-        lines.append("Traceback (most recent call last):")
-        lines.extend(s.rstrip("\n") for s in traceback.format_list(frames))
-    lines.extend(s.rstrip("\n") for s in traceback.format_exception_only(type(cause), cause))
-    return "\n".join(lines)
+    exc_type = err.exc_type or type(cause).__name__
+    text = err.traceback_text or student_frames_text(cause)
+    return f"{err.what} raised {exc_type}{where}; your traceback (gradcheck's frames hidden):\n\n{text}"
 
 
 def _judge_report(report: Any, outcome: Outcome) -> tuple[bool, str]:
@@ -637,13 +675,14 @@ class SelfItem(GradcheckItem):
     def runtest(self) -> None:
         from ..judge import check_function
 
-        cost, grad, params, calls = self.impl.problem(self.reg, self.config.option.gradcheck_seed, self.judge.timeout)
+        cost, grad, params, finish = self.impl.problem(self.reg, self.config.option.gradcheck_seed, self.judge.timeout)
         try:
             report = check_function(cost, grad, params, oracles=(self.oracle,), **self.judge.options())
         except StudentError as exc:
-            exc.output = calls.output.getvalue()
+            exc.output = exc.output or finish()[1]
             raise
-        outcome = Outcome(problems=calls.problems, output=calls.output.getvalue())
+        problems, output = finish()
+        outcome = Outcome(problems=problems, output=output)
         ok, text = _judge_report(report, outcome)
         self.gradcheck_result = {"wrong": list(report.wrong), "problems": outcome.problems,
                                  "report": _report_dict(report)}
@@ -707,25 +746,20 @@ class ImportItem(GradcheckItem):
 
     check = "import"
 
-    def __init__(self, *, error: BaseException, output: str, **kwargs):
+    def __init__(self, *, error: RemoteError, output: str, **kwargs):
         super().__init__(**kwargs)
         self.error = error
         self.output = output
 
     def runtest(self) -> None:
-        self.gradcheck_result = {"message": f"{type(self.error).__name__}: {self.error}"}
+        self.gradcheck_result = {"message": str(self.error)}
         self._show_output(self.output)
         raise Verdict(_import_failure(self.path, self.error))
 
 
-def _import_failure(path: Path, exc: BaseException) -> str:
-    lines = [f"{path.name} cannot be imported, so none of its gradients can be checked:", ""]
-    frames = _student_frames(exc)
-    if frames:
-        lines.append("Traceback (most recent call last):")
-        lines.extend(s.rstrip("\n") for s in traceback.format_list(frames))
-    lines.extend(s.rstrip("\n") for s in traceback.format_exception_only(type(exc), exc))
-    return "\n".join(lines)
+def _import_failure(path: Path, exc: RemoteError) -> str:
+    text = exc.traceback_text or str(exc)
+    return f"{path.name} cannot be imported, so none of its gradients can be checked:\n\n{text}"
 
 
 class NothingItem(GradcheckItem):
@@ -738,3 +772,11 @@ class NothingItem(GradcheckItem):
         self.gradcheck_result = {"message": "nothing recognised"}
         pytest.skip(f"nothing in {self.path.name} is recognised (see --gradcheck in pytest --help for the conventions)")
 
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Every submission's worker ends with the session (its children and threads with it)."""
+    if config.getoption("gradcheck", None):
+        from ..students.sandbox import Sandbox
+
+        Sandbox.close_all()

@@ -22,8 +22,10 @@ import inspect
 import io
 import signal
 import threading
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -56,12 +58,50 @@ __all__ = [
 
 
 class StudentError(Exception):
-    """Student code raised (or misbehaved); ``what`` says which call, ``__cause__`` is the error."""
+    """Student code raised (or misbehaved); ``what`` says which call, ``__cause__`` is the error.
 
-    def __init__(self, what: str, message: str = "", output: str = ""):
+    Coming from a worker process, there is no ``__cause__``: ``exc_type`` and ``traceback_text`` hold
+    the student's exception and traceback (gradcheck's frames hidden) as text. ``timed_out`` says the
+    call ran past the time limit; ``crashed`` that the student's process ended during it.
+    """
+
+    def __init__(self, what: str, message: str = "", output: str = "", *, timed_out: bool = False,
+                 crashed: bool = False, exc_type: str = "", traceback_text: str = ""):
         self.what = what
         self.output = output
+        self.timed_out = timed_out
+        self.crashed = crashed
+        self.exc_type = exc_type
+        self.traceback_text = traceback_text
         super().__init__(message or what)
+
+
+#: Set in a worker process: student code's BaseExceptions (KeyboardInterrupt, SystemExit) are verdicts
+#: there; in the judge's own process Ctrl-C still stops the run.
+CATCH_ALL = False
+_PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
+#: Files of harness code besides the package (courses loaded from outside it), hidden from tracebacks.
+HARNESS_FILES: set[str] = set()
+
+
+def harness_frame(filename: str) -> bool:
+    """Whether a traceback frame is gradcheck's (or Python's import machinery's), not the student's."""
+    return (filename.startswith(_PACKAGE_DIR) or filename.startswith("<frozen") or "importlib" in filename
+            or filename in HARNESS_FILES)
+
+
+def student_frames_text(exc: BaseException, replace: Mapping[str, str] | None = None) -> str:
+    """The student's part of ``exc``'s traceback, then the exception line, as text."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not harness_frame(f.filename)]
+    lines = []
+    if frames:
+        lines.append("Traceback (most recent call last):")
+        lines.extend(s.rstrip("\n") for s in traceback.format_list(frames))
+    lines.extend(s.rstrip("\n") for s in traceback.format_exception_only(type(exc), exc))
+    text = "\n".join(lines)
+    for old, new in (replace or {}).items():
+        text = text.replace(old, new)
+    return text
 
 
 class StudentTimeout(Exception):
@@ -119,7 +159,9 @@ class Calls:
         except StudentTimeout:
             raise StudentError(what, f"{what} did not return within --gradcheck-timeout={self.timeout:g} s",
                                self.output.getvalue()) from None
-        except (Exception, SystemExit) as exc:
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt) and not CATCH_ALL:
+                raise
             raise StudentError(what, f"{what} raised {type(exc).__name__}: {exc}", self.output.getvalue()) from exc
         for name in kept:
             if not unchanged(kept[name], given[name]):
@@ -242,6 +284,11 @@ class Implementation:
         course = self.course
         own = type(self).strategy is not Implementation.strategy
         return own or (course is not None and type(course).strategy is not Course.strategy)
+
+    def state(self) -> dict:
+        """What the judge's side needs of this adapter besides its class, name and model (plain data):
+        a worker describes its implementations so, and the judge rebuilds them without the code."""
+        return {}
 
     def grad_names(self, case: Case) -> dict[str, str]:
         """Parameter name -> how this convention names its gradient (``W1`` -> ``dW1``)."""

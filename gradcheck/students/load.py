@@ -1,116 +1,71 @@
-"""Loading targets: each submission imported under a name of its own, then recognised.
+"""Finding the submissions a target names, and recognising each in its own worker process.
 
 A target is a ``.py`` file, a folder of them (every ``.py`` in it, recursively, is a submission;
-tests, packaging and environments are skipped) or a dotted module name. Each file is imported
-under a name unique to its path, with its folder importable, its output captured and under the
-time limit; helper modules it imported from its own folder are forgotten afterwards, so that the
-next submission's ``import utils`` finds its own.
+tests, packaging and environments are skipped) or a dotted module name (found on the path without
+importing anything). The judge never imports a submission: :func:`recognise_all` starts each one's
+worker (:mod:`.sandbox`), which imports it under a name unique to its path and says what it holds.
+:func:`as_data` and :func:`from_data` carry that, as plain data, to pytest-xdist's workers, so that
+every process collects the same items whatever a submission's import does the second time.
 
-Imports: the standard library, :mod:`.implementation` and :mod:`.recognise`.
+Imports: the standard library, :mod:`.recognise` (the conventions' descriptions), :mod:`.sandbox`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import importlib
-import importlib.util
-import io
 import os
 import re
 import sys
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from .implementation import Implementation, StudentTimeout, time_limit
-from .recognise import conventions, recognise
+from .implementation import StudentError
+from .recognise import conventions
+from .sandbox import RemoteImplementation, Sandbox, SandboxSettings
 
-__all__ = ["Submission", "TargetError", "conventions_text", "resolve_targets"]
+__all__ = ["RemoteError", "Submission", "TargetError", "as_data", "conventions_text", "find_submissions",
+           "from_data", "recognise_all"]
 
 
 class TargetError(ValueError):
     """A target that is not found, or in which nothing is recognised: a usage error."""
 
 
+class RemoteError(Exception):
+    """A submission's import failure, as its worker described it: ``type_name``, ``traceback_text``."""
+
+    def __init__(self, message: str, type_name: str = "", traceback_text: str = "", timed_out: bool = False):
+        super().__init__(message)
+        self.type_name, self.traceback_text, self.timed_out = type_name, traceback_text, timed_out
+
+
 @dataclass
 class Submission:
-    """One student module: where it is, what loading it gave, and what was recognised in it."""
+    """One student module: where it is, what its import gave, and what was recognised in it."""
 
     path: Path
     target: str
-    module: types.ModuleType | None = None
-    error: BaseException | None = None
+    dotted: str = ""
+    error: RemoteError | None = None
     output: str = ""
-    implementations: list[Implementation] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    implementations: list[Any] = field(default_factory=list)
+    descriptors: list[dict] = field(default_factory=list)
+    sandbox: Sandbox | None = None
+
+    @property
+    def module_name(self) -> str:
+        if self.dotted:
+            return self.dotted
+        digest = hashlib.sha1(str(self.path).encode()).hexdigest()[:10]
+        stem = re.sub(r"\W", "_", self.path.stem)
+        return f"_gradcheck_submission_{digest}_{stem}"
 
 
 def conventions_text() -> str:
     """The recognised conventions, one per line, for usage errors."""
     return "gradcheck recognises:\n" + "\n".join(f"  - {c}" for c in conventions())
-
-
-def _module_name(path: Path) -> str:
-    digest = hashlib.sha1(str(path).encode()).hexdigest()[:10]
-    stem = re.sub(r"\W", "_", path.stem)
-    return f"_gradcheck_submission_{digest}_{stem}"
-
-
-def _load_file(path: Path, timeout: float | None = None) -> tuple[types.ModuleType | None, BaseException | None, str]:
-    """Import ``path`` under a name unique to it, with its folder importable, its output captured, in time."""
-    name = _module_name(path)
-    if name in sys.modules:
-        return sys.modules[name], None, ""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    out = io.StringIO()
-    before = set(sys.modules)
-    sys.path.insert(0, str(path.parent))
-    try:
-        with time_limit(timeout, "import"), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-            spec.loader.exec_module(module)
-    except StudentTimeout:
-        del sys.modules[name]
-        return None, TimeoutError(f"importing {path.name} took longer than --gradcheck-timeout={timeout:g} s"), out.getvalue()
-    except (Exception, SystemExit) as exc:
-        del sys.modules[name]
-        return None, exc, out.getvalue()
-    finally:
-        with contextlib.suppress(ValueError):
-            sys.path.remove(str(path.parent))
-        _forget_siblings(before, path.parent)
-    return module, None, out.getvalue()
-
-
-def _forget_siblings(before: set[str], folder: Path) -> None:
-    """Drop helper modules a submission imported from its own folder (``utils``, ``dnn_utils``),
-    so that the next submission's ``import utils`` finds its own, not its neighbour's."""
-    for name in set(sys.modules) - before:
-        file = getattr(sys.modules[name], "__file__", None)
-        if file and not name.startswith("_gradcheck_submission_") and Path(file).resolve().is_relative_to(folder):
-            del sys.modules[name]
-
-
-def _load_dotted(name: str, where: Path):
-    out = io.StringIO()
-    sys.path.insert(0, str(where))
-    try:
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            spec = None
-        if spec is None or spec.origin in (None, "built-in", "frozen"):
-            return None
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-                module = importlib.import_module(name)
-        except (Exception, SystemExit) as exc:
-            return Path(spec.origin), None, exc, out.getvalue()
-        return Path(module.__file__), module, None, out.getvalue()
-    finally:
-        with contextlib.suppress(ValueError):
-            sys.path.remove(str(where))
 
 
 _SKIP_DIRS = {"__pycache__", "site-packages", "node_modules", "venv", "env", "build", "dist"}
@@ -131,57 +86,128 @@ def _folder_files(folder: Path) -> list[Path]:
     return sorted(files)
 
 
-def resolve_targets(targets: list[str], invocation_dir: Path, timeout: float | None = None) -> list[Submission]:
-    """Every submission the targets name, loaded and recognised.
+def _locate(name: str, where: Path) -> tuple[Path, Path] | None:
+    """The file of the dotted module ``name`` and the folder it is importable from, found without importing."""
+    parts = name.split(".")
+    for root in [where, *map(Path, filter(None, sys.path))]:
+        for candidate in (Path(root, *parts).with_suffix(".py"), Path(root, *parts, "__init__.py")):
+            if candidate.is_file():
+                return candidate.resolve(), Path(root).resolve()
+    return None
+
+
+def find_submissions(targets: list[str], invocation_dir: Path) -> list[tuple[str, Path, list[Submission]]]:
+    """Per target, the submissions it names (nothing imported).
 
     Raises:
-        TargetError: a target is not found, or nothing in it is recognised.
+        TargetError: a target is not found, or is a folder without .py files.
     """
-    submissions: dict[Path, Submission] = {}
+    out = []
     for target in targets:
         path = (invocation_dir / target).resolve()
-        found: list[Submission] = []
         if path.is_dir():
             found = [Submission(p, target) for p in _folder_files(path)]
             if not found:
-                raise TargetError(f"--gradcheck {target}: the folder {path} holds no .py files.\n"
-                                        + conventions_text())
+                raise TargetError(f"--gradcheck {target}: the folder {path} holds no .py files.\n" + conventions_text())
         elif path.is_file():
             found = [Submission(path, target)]
         else:
-            loaded = None
+            located = None
             if not target.endswith(".py") and re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", target):
-                loaded = _load_dotted(target, invocation_dir)
-            if loaded is None:
+                located = _locate(target, invocation_dir)
+            if located is None:
                 raise TargetError(
                     f"--gradcheck {target}: not found. Tried the path {path} (no such file or folder)"
                     + (f" and the module name {target!r} (not importable from {invocation_dir} or sys.path)"
                        if not target.endswith(".py") else "")
                     + ". Give a .py file, a folder of them, or a dotted module name.\n" + conventions_text()
                 )
-            file, module, error, output = loaded
-            found = [Submission(file.resolve(), target, module=module, error=error, output=output)]
+            found = [Submission(located[0], target, dotted=target)]
+        out.append((target, path, found))
+    return out
+
+
+def _apply(sub: Submission, hello: dict, settings: SandboxSettings, allow_autodiff: bool) -> None:
+    sub.output = hello.get("output", "")
+    if not hello.get("ok"):
+        error = hello.get("error", {})
+        sub.error = RemoteError(error.get("message", ""), error.get("exc_type", ""), error.get("traceback", ""),
+                                error.get("timed_out", False))
+        return
+    sub.names = list(hello.get("names", ()))
+    sub.descriptors = list(hello["implementations"])
+    sub.implementations = [RemoteImplementation(d, sub.sandbox, allow_autodiff) for d in sub.descriptors]
+
+
+def recognise_all(targets: list[str], invocation_dir: Path, settings: SandboxSettings, *,
+                  allow_autodiff: bool = False, keep: bool = True) -> list[Submission]:
+    """Every submission the targets name, each imported and recognised in its own worker.
+
+    With ``keep`` the workers stay up for the items; else they are closed (and started again when
+    an item first needs one).
+
+    Raises:
+        TargetError: a target is not found, or nothing in it is recognised.
+    """
+    submissions: dict[Path, Submission] = {}
+    for target, path, found in find_submissions(targets, invocation_dir):
+        kept = []
         for sub in found:
             if sub.path in submissions:
+                kept.append(submissions[sub.path])
                 continue
-            if sub.module is None and sub.error is None:
-                sub.module, sub.error, sub.output = _load_file(sub.path, timeout)
-            if sub.module is not None:
-                sub.implementations = recognise(sub.module)
+            root = _locate(sub.dotted, invocation_dir)[1] if sub.dotted else None
+            sub.sandbox = Sandbox(sub.path, sub.module_name, settings, dotted=bool(sub.dotted),
+                                  invocation_dir=root or invocation_dir)
+            try:
+                hello = sub.sandbox.start()
+            except StudentError as exc:  # the import ran past the limit, or ended the process
+                message = (f"TimeoutError: importing {sub.path.name} took longer than --gradcheck-timeout="
+                           f"{settings.timeout:g} s (its process was stopped)" if exc.timed_out else
+                           str(exc).replace("while importing it", f"while {sub.path.name} was imported"))
+                hello = {"ok": False, "error": {"message": message, "timed_out": exc.timed_out}}
+            _apply(sub, hello, settings, allow_autodiff)
+            if not keep or sub.error is not None:
+                sub.sandbox.close()
             submissions[sub.path] = sub
-        _check_recognised(target, path, found)
+            kept.append(sub)
+        _check_recognised(target, path, kept)
     return list(submissions.values())
+
+
+def as_data(submissions: list[Submission]) -> list[dict]:
+    """The submissions as plain data (what each import gave), for another process to collect from."""
+    return [{"path": str(s.path), "target": s.target, "dotted": s.dotted, "output": s.output, "names": s.names,
+             "descriptors": s.descriptors,
+             "error": None if s.error is None else {"message": str(s.error), "exc_type": s.error.type_name,
+                                                    "traceback": s.error.traceback_text,
+                                                    "timed_out": s.error.timed_out}}
+            for s in submissions]
+
+
+def from_data(data: list[dict], invocation_dir: Path, settings: SandboxSettings, *,
+              allow_autodiff: bool = False) -> list[Submission]:
+    """The submissions :func:`as_data` described; their workers start when an item first needs them."""
+    out = []
+    for d in data:
+        sub = Submission(Path(d["path"]), d["target"], dotted=d["dotted"])
+        root = _locate(sub.dotted, invocation_dir)[1] if sub.dotted else None
+        sub.sandbox = Sandbox(sub.path, sub.module_name, settings, dotted=bool(sub.dotted),
+                              invocation_dir=root or invocation_dir)
+        hello = ({"ok": False, "error": d["error"], "output": d["output"]} if d["error"] else
+                 {"ok": True, "implementations": d["descriptors"], "names": d["names"], "output": d["output"]})
+        _apply(sub, hello, settings, allow_autodiff)
+        out.append(sub)
+    return out
 
 
 def _check_recognised(target: str, path: Path, found: list[Submission]) -> None:
     if any(s.implementations or s.error for s in found):
         return
     if len(found) == 1:
-        module = found[0].module
-        names = sorted(n for n, v in vars(module).items()
-                       if not n.startswith("_") and callable(v) and getattr(v, "__module__", None) == module.__name__)
+        names = found[0].names
         looked = f"its classes and functions: {', '.join(names)}" if names else "it defines no classes or functions"
         raise TargetError(f"--gradcheck {target}: nothing in {found[0].path.name} is recognised "
-                                f"({looked}).\n" + conventions_text())
+                          f"({looked}).\n" + conventions_text())
     raise TargetError(f"--gradcheck {target}: nothing is recognised in any of the {len(found)} .py files "
-                            f"in {path}.\n" + conventions_text())
+                      f"in {path}.\n" + conventions_text())

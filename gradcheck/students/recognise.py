@@ -88,7 +88,10 @@ class Registered(Implementation):
         self._required = set(required_args(fn))
 
     def accepts(self, case):
-        return self._required <= set(case.inputs) | set(case.params)
+        return set(self._required) <= set(case.inputs) | set(case.params)
+
+    def state(self):
+        return {"_names": list(self._names), "_required": sorted(self._required), "_var_kw": self._var_kw}
 
     def _run(self, case, calls, out):
         available = {**case.inputs, **case.params}
@@ -138,8 +141,8 @@ class SelfConsistency(Implementation):
     def cases(self, seed=0):
         return []
 
-    def problem(self, reg: float, seed: int = 0, timeout: float | None = None):
-        """``(cost, grad, params, calls)`` for the oracles: the class's loss as a function of its params."""
+    def prepare(self, reg: float, seed: int = 0, timeout: float | None = None) -> dict[str, np.ndarray]:
+        """Build the class at small sizes and data that fit its params (student code): the params to check at."""
         calls = Calls(timeout)
         kwargs = {}
         for p in required_args(self.obj.__init__, skip_self=True):
@@ -160,27 +163,36 @@ class SelfConsistency(Implementation):
         n_classes = last[-1] if last else 2
         X = rng.standard_normal((_NUM_EXAMPLES, first[0]))
         y = rng.integers(0, n_classes, size=_NUM_EXAMPLES)
-        loss = net.loss
+        self._problems = {**getattr(self, "_problems", {}), reg: (net, X, y, calls)}
+        return params
 
-        def run(theta):
-            net.params = {k: np.array(v, dtype=float) for k, v in theta.items()}
-            result = calls(loss, {"X": X, "y": y, "reg": reg}, f"{self.name}.loss(X, y, reg={reg:g})")
-            if not (isinstance(result, (tuple, list)) and len(result) == 2 and isinstance(result[1], Mapping)):
-                raise StudentError(f"{self.name}.loss", f"{self.name}.loss(X, y, reg) returned a "
-                                   f"{type(result).__name__}; expected (loss, grads) with grads a dict")
-            return result
+    def evaluate(self, reg: float, theta: Mapping[str, Any], part: str):
+        """The class's own loss (``part="loss"``) or grads (``"grads"``) at ``theta`` (student code)."""
+        net, X, y, calls = self._problems[reg]
+        net.params = {k: np.array(v, dtype=float) for k, v in theta.items()}
+        result = calls(net.loss, {"X": X, "y": y, "reg": reg}, f"{self.name}.loss(X, y, reg={reg:g})")
+        if not (isinstance(result, (tuple, list)) and len(result) == 2 and isinstance(result[1], Mapping)):
+            raise StudentError(f"{self.name}.loss", f"{self.name}.loss(X, y, reg) returned a "
+                               f"{type(result).__name__}; expected (loss, grads) with grads a dict")
+        if part == "loss":
+            return as_cost(result[0], f"{self.name}.loss(...)[0]", [])
+        grads = result[1]
+        missing = [k for k in theta if k not in grads]
+        if missing:
+            raise StudentError(f"{self.name}.loss", f"{self.name}.loss(X, y, reg)'s grads lack {', '.join(missing)}")
+        return {k: as_array(grads[k], f"grads[{k!r}]") for k in theta}
 
-        def cost(theta):
-            return as_cost(run(theta)[0], f"{self.name}.loss(...)[0]", [])
+    def finish(self, reg: float) -> tuple[list[str], str]:
+        """The problems seen and the output printed while checking at ``reg``."""
+        calls = self._problems[reg][3]
+        return list(calls.problems), calls.output.getvalue()
 
-        def grad(theta):
-            grads = run(theta)[1]
-            missing = [k for k in theta if k not in grads]
-            if missing:
-                raise StudentError(f"{self.name}.loss", f"{self.name}.loss(X, y, reg)'s grads lack {', '.join(missing)}")
-            return {k: as_array(grads[k], f"grads[{k!r}]") for k in theta}
-
-        return cost, grad, params, calls
+    def problem(self, reg: float, seed: int = 0, timeout: float | None = None):
+        """``(cost, grad, params, finish)`` for the oracles: the class's loss as a function of its params,
+        and ``finish() -> (problems, output)``."""
+        params = self.prepare(reg, seed, timeout)
+        return (lambda t: self.evaluate(reg, t, "loss"), lambda t: self.evaluate(reg, t, "grads"), params,
+                lambda: self.finish(reg))
 
 
 # Recognising a module ---------------------------------------------------------------
