@@ -234,6 +234,8 @@ def judge_gradients(case: Case, grads: Mapping[str, Any], *,
             continue
         try:
             got = np.asarray(grads[name])
+            if got.dtype.kind == "c":
+                raise TypeError(f"it is complex ({got.dtype}); the gradient of a real cost is real")
             got_f = got.astype(np.float64)
         except (TypeError, ValueError) as exc:
             problems.append(Mismatch("shape", name, f"{name} is not an array of numbers ({exc})"))

@@ -263,10 +263,14 @@ class RemoteImplementation:
                 "you write yourself; --gradcheck-allow-autodiff accepts them"]
 
     def run(self, case, timeout: float | None = None) -> Outcome:
-        reply = self._ask("run", f"{self.shell.name} ran on {case.name}", case=_spec(case))
+        what = f"{self.shell.name} ran on {case.name}"
+        reply = self._ask("run", what, case=_spec(case))
         o = reply["outcome"]
+        used = self._used(reply)
+        if used:
+            raise StudentError(what, used[0], o["output"])
         out = Outcome(grads=o["grads"], names=o["names"], intermediates=o["intermediates"],
-                      problems=self._used(reply) + o["problems"], notes=o["notes"],
+                      problems=o["problems"], notes=o["notes"],
                       output=o["output"] + reply.get("fd_output", ""), cost=o["cost"])
         return out
 

@@ -286,8 +286,14 @@ def _answer(impls, message: Mapping[str, Any]) -> dict:
     raise ValueError(f"unknown request {op!r}")
 
 
+_PID: list[int] = []
+
+
 def _reset() -> None:
-    """Undo what student code may have changed that the worker's own code relies on."""
+    """Undo what student code may have changed that the worker's own code relies on; a process the
+    student's code forked, arriving here, ends at once (only the worker itself talks to the judge)."""
+    if _PID and os.getpid() != _PID[0]:
+        os._exit(0)
     sys.setrecursionlimit(_RECURSION)
     np.seterr(all="ignore")
     warnings.resetwarnings()
@@ -297,6 +303,7 @@ def _reset() -> None:
 def serve(conn, request: dict) -> None:
     """The worker's life: set up, import the submission, say what it holds, then answer until told to stop."""
     os.setsid()
+    _PID.append(os.getpid())
     _limit(request.get("memory", 0))
     output = _Output()
     implementation.CATCH_ALL = True

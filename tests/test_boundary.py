@@ -1,0 +1,193 @@
+"""Student code in its own process: each hostile or broken submission gets its own verdict, and no
+other submission's, the judge's or the report's (DESIGN §7a).
+
+Every test puts one bad submission beside a correct one (``fine.py``) and checks both verdicts.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import gradcheck.oracles.jax  # noqa: F401  (kept imported for the whole session, as in test_plugin.py)
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+CORRECT = (EXAMPLES / "correct" / "backprop_function.py").read_text()
+FAST = ("--gradcheck-oracles=fd", "--gradcheck-examples=3", "--gradcheck-timeout=2")
+#: The correct function, with ``{before}`` run at import and ``{inside}`` inside the call.
+TEMPLATE = """
+import numpy as np
+{imports}
+{before}
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def backprop(X, y, W1, W2):
+    {inside}
+    z2 = X @ W1
+    a2 = sigmoid(z2)
+    z3 = a2 @ W2
+    yHat = sigmoid(z3)
+    delta3 = -(y - yHat) * yHat * (1 - yHat)
+    delta2 = delta3 @ W2.T * a2 * (1 - a2)
+    return {{"dJdW1": X.T @ delta2, "dJdW2": a2.T @ delta3}}
+"""
+
+
+def _hostile(imports: str = "", before: str = "", inside: str = "pass") -> str:
+    return TEMPLATE.format(imports=imports, before=textwrap.dedent(before), inside=inside)
+
+
+def _folder(pytester: pytest.Pytester, bad: str) -> None:
+    (pytester.path / "subs").mkdir()
+    (pytester.path / "subs" / "fine.py").write_text(CORRECT)
+    (pytester.path / "subs" / "bad.py").write_text(bad)
+
+
+def _items(report: dict, name: str) -> list[dict]:
+    sub = next(s for s in report["submissions"] if s["path"].endswith(name))
+    return sub["items"]
+
+
+def _run(pytester, bad: str, *extra: str, subprocess: bool = False):
+    _folder(pytester, bad)
+    run = pytester.runpytest_subprocess if subprocess else pytester.runpytest
+    result = run("--gradcheck", "subs", "--gradcheck-report", "grades.json", *FAST, *extra)
+    report = json.loads((pytester.path / "grades.json").read_text())
+    fine = _items(report, "fine.py")
+    assert fine and all(i["outcome"] == "passed" for i in fine), fine
+    return result, report
+
+
+FAULTS = {
+    "os._exit at import": (_hostile("import os", "os._exit(0)"),
+                           "*your code ended the process with exit code 0 while bad.py was imported*"),
+    "os._exit in the call": (_hostile("import os", inside="os._exit(0)"),
+                             "*your code ended the process with exit code 0 while backprop ran on *"),
+    "a segfault": (_hostile("import ctypes", inside="ctypes.string_at(0)"), "*killed by SIGSEGV*"),
+    "KeyboardInterrupt": (_hostile(inside="raise KeyboardInterrupt"), "*raised KeyboardInterrupt*"),
+    "SystemExit": (_hostile("import sys", inside="sys.exit(3)"), "*raised SystemExit*"),
+    "a loop that catches the timeout": (
+        _hostile("import time", inside="while True:\n        try:\n            time.sleep(0.1)\n"
+                                       "        except BaseException:\n            pass"),
+        "*did not return within --gradcheck-timeout=2 s*"),
+    "a disarmed timer": (
+        _hostile("import signal, time", inside="signal.setitimer(signal.ITIMER_REAL, 0)\n    while True: time.sleep(0.1)"),
+        "*did not return within --gradcheck-timeout=2 s*"),
+    "a long C call": (_hostile(inside="a = np.ones((3000, 3000))\n    for _ in range(200): a = a @ a / 3000"),
+                      "*did not return within --gradcheck-timeout=2 s*"),
+    "complex gradients": (_hostile().replace('return {"dJdW1": X.T @ delta2', 'return {"dJdW1": (X.T @ delta2) * (1 + 0j)'),
+                          "*dJdW1 is complex (complex128)*"),
+    "memory exhausted": (_hostile(inside="blob = np.ones(int(1e10))"), "*MemoryError*"),
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_a_faulty_submission_fails_with_its_own_verdict_and_its_neighbour_passes(pytester, fault):
+    bad, message = FAULTS[fault]
+    result, report = _run(pytester, bad)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines([message])
+    bad_items = _items(report, "bad.py")
+    assert bad_items and all(i["outcome"] == "failed" for i in bad_items if i.get("check") != "shapes")
+
+
+def test_recursion_limits_forks_threads_and_children_at_import_do_not_touch_the_run(pytester):
+    bad = _hostile("import os, sys, threading, time, subprocess", """
+        sys.setrecursionlimit(60)
+        threading.Thread(target=lambda: time.sleep(1000)).start()
+        subprocess.Popen(["sleep", "1000"])
+        if os.fork() == 0:
+            time.sleep(0.2)
+    """)
+    result, report = _run(pytester, bad)
+    assert result.ret == 0, result.stdout.str()
+    assert all(i["outcome"] == "passed" for i in _items(report, "bad.py"))
+    assert "INTERNALERROR" not in result.stdout.str()
+
+
+def test_a_hundred_megabytes_of_output_is_capped(pytester):
+    bad = _hostile(inside='print("x" * 100_000_000)\n    return {}')
+    result, _ = _run(pytester, bad)
+    assert result.ret == 1
+    assert len(result.stdout.str()) < 3_000_000
+    result.stdout.fnmatch_lines(["*characters of output dropped*"])
+
+
+def test_gradients_from_jax_or_from_gradcheck_s_own_model_are_not_hand_written(pytester):
+    bad = _hostile("import gradcheck", inside='''model = gradcheck.get_model("welch")
+    g = model.backward({"X": X, "y": y}, {"W1": W1, "W2": W2})[0]
+    return {"dJdW1": g["W1"], "dJdW2": g["W2"]}''')
+    result, report = _run(pytester, bad)
+    result.stdout.fnmatch_lines(["*gradients not hand-written (computed with gradcheck's welch model (backward))*"])
+    assert all(i["outcome"] == "failed" for i in _items(report, "bad.py") if i.get("check") != "shapes")
+    allowed = pytester.runpytest("--gradcheck", "subs/bad.py", *FAST, "--gradcheck-allow-autodiff")
+    assert allowed.ret == 0, allowed.stdout.str()
+
+
+def test_jax_grad_is_not_hand_written(pytester):
+    bad = _hostile("import jax, jax.numpy as jnp\njax.config.update('jax_enable_x64', True)", inside='''
+    def J(W1, W2):
+        return 0.5 * jnp.sum((y - 1 / (1 + jnp.exp(-(1 / (1 + jnp.exp(-X @ W1))) @ W2))) ** 2)
+    g1, g2 = jax.grad(J, argnums=(0, 1))(W1, W2)
+    return {"dJdW1": np.asarray(g1), "dJdW2": np.asarray(g2)}''')
+    result, _ = _run(pytester, bad, "-k", "three-examples-fd")
+    result.stdout.fnmatch_lines(["*gradients not hand-written (computed with jax.grad)*"])
+
+
+CHEATS = {
+    "a hook flipping failures to passes": ("import gc, pytest", """
+        class Flip:
+            @pytest.hookimpl(hookwrapper=True)
+            def pytest_runtest_makereport(self, item, call):
+                outcome = yield
+                outcome.get_result().outcome = "passed"
+        for o in gc.get_objects():
+            if type(o).__name__ == "PytestPluginManager":
+                o.register(Flip())
+    """),
+    "patched items": ("import gradcheck.plugin", """
+        for cls in vars(gradcheck.plugin).values():
+            if isinstance(cls, type) and hasattr(cls, "runtest"):
+                cls.runtest = lambda self: None
+    """),
+    "a patched Report": ("import gradcheck.report", "gradcheck.report.Report.ok = property(lambda self: True)\n"),
+    "an atexit forger and deleter": ("import atexit, json, os", """
+        atexit.register(lambda: open("grades.json", "w").write(json.dumps({"all": "passed"})))
+        atexit.register(lambda: os.path.exists("../grades.json") and os.remove("../grades.json"))
+    """),
+    "np.seterr and warnings at import": ("import warnings", "np.seterr(all='raise')\nwarnings.simplefilter('error')\n"),
+    "a neighbour rewritten": ("import os, pathlib", """
+        for p in pathlib.Path(os.path.dirname(os.path.abspath(__file__))).glob("*.py"):
+            if p.name != "bad.py":
+                p.write_text("raise SystemExit('rewritten')")
+    """),
+}
+
+
+@pytest.mark.parametrize("cheat", list(CHEATS))
+def test_a_cheat_changes_nothing_but_its_own_failure_under_xdist(pytester, cheat):
+    imports, before = CHEATS[cheat]
+    wrong = _hostile(imports, before).replace("delta3 = -(y - yHat)", "delta3 = 2 * -(y - yHat)")
+    result, report = _run(pytester, wrong, "-n", "2", subprocess=True)
+    assert result.ret == 1, result.stdout.str()
+    bad = _items(report, "bad.py")
+    assert bad and any(i["outcome"] == "failed" for i in bad)
+    assert report["submissions"][0]["path"].endswith(("bad.py", "fine.py"))
+
+
+def test_reading_the_caller_s_frames_finds_no_expected_values(pytester):
+    bad = _hostile("import inspect", inside='''for frame in inspect.stack():
+        for value in frame.frame.f_locals.values():
+            expected = getattr(value, "expected", None) if not isinstance(value, type) else None
+            if isinstance(expected, dict) and "grads" in expected:
+                return {"dJdW1": expected["grads"]["W1"], "dJdW2": expected["grads"]["W2"]}
+    return {"dJdW1": np.zeros_like(W1), "dJdW2": np.zeros_like(W2)}''')
+    result, report = _run(pytester, bad)
+    assert result.ret == 1
+    assert all(i["outcome"] == "failed" for i in _items(report, "bad.py") if "fd" in i.get("nodeid", ""))
