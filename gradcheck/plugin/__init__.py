@@ -406,6 +406,15 @@ class _Distribute:
         node.workerinput["gradcheck_submissions"] = json.dumps(as_data(self.submissions))
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Under pytest-xdist without a --dist of the user's, each submission's items go to one worker
+    (``--dist loadfile``): one worker process per submission, not one in every xdist worker."""
+    option = config.option
+    if getattr(option, "gradcheck", None) and getattr(option, "numprocesses", None) and option.dist == "no":
+        option.dist = "loadfile"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     _load_courses(config)
     targets = config.getoption("gradcheck", None)

@@ -16,13 +16,14 @@ import hashlib
 import os
 import re
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .implementation import StudentError
 from .recognise import conventions
-from .sandbox import RemoteImplementation, Sandbox, SandboxSettings
+from .sandbox import MAX_OPEN, RemoteImplementation, Sandbox, SandboxSettings
 
 __all__ = ["RemoteError", "Submission", "TargetError", "as_data", "conventions_text", "find_submissions",
            "from_data", "recognise_all"]
@@ -149,30 +150,33 @@ def recognise_all(targets: list[str], invocation_dir: Path, settings: SandboxSet
     Raises:
         TargetError: a target is not found, or nothing in it is recognised.
     """
-    submissions: dict[Path, Submission] = {}
-    for target, path, found in find_submissions(targets, invocation_dir):
-        kept = []
+    named = find_submissions(targets, invocation_dir)
+    unique: dict[Path, Submission] = {}
+    for _, _, found in named:
         for sub in found:
-            if sub.path in submissions:
-                kept.append(submissions[sub.path])
-                continue
-            root = _locate(sub.dotted, invocation_dir)[1] if sub.dotted else None
-            sub.sandbox = Sandbox(sub.path, sub.module_name, settings, dotted=bool(sub.dotted),
-                                  invocation_dir=root or invocation_dir)
-            try:
-                hello = sub.sandbox.start()
-            except StudentError as exc:  # the import ran past the limit, or ended the process
-                message = (f"TimeoutError: importing {sub.path.name} took longer than --gradcheck-timeout="
-                           f"{settings.timeout:g} s (its process was stopped)" if exc.timed_out else
-                           str(exc).replace("while importing it", f"while {sub.path.name} was imported"))
-                hello = {"ok": False, "error": {"message": message, "timed_out": exc.timed_out}}
-            _apply(sub, hello, settings, allow_autodiff)
-            if not keep or sub.error is not None:
-                sub.sandbox.close()
-            submissions[sub.path] = sub
-            kept.append(sub)
-        _check_recognised(target, path, kept)
-    return list(submissions.values())
+            unique.setdefault(sub.path, sub)
+
+    def start(sub: Submission) -> None:
+        root = _locate(sub.dotted, invocation_dir)[1] if sub.dotted else None
+        sub.sandbox = Sandbox(sub.path, sub.module_name, settings, dotted=bool(sub.dotted),
+                              invocation_dir=root or invocation_dir)
+        try:
+            hello = sub.sandbox.start()
+        except StudentError as exc:  # the import ran past the limit, or ended the process
+            message = (f"TimeoutError: importing {sub.path.name} took longer than --gradcheck-timeout="
+                       f"{settings.timeout:g} s (its process was stopped)" if exc.timed_out else
+                       str(exc).replace("while importing it", f"while {sub.path.name} was imported"))
+            hello = {"ok": False, "error": {"message": message, "timed_out": exc.timed_out}}
+        _apply(sub, hello, settings, allow_autodiff)
+        if not keep or sub.error is not None or len(unique) > MAX_OPEN:
+            sub.sandbox.close()
+
+    # Workers spend their start waiting on their own process: a few at a time, one per core.
+    with ThreadPoolExecutor(max_workers=max(1, min(len(unique), os.cpu_count() or 1))) as pool:
+        list(pool.map(start, unique.values()))
+    for target, path, found in named:
+        _check_recognised(target, path, [unique[s.path] for s in found])
+    return list(unique.values())
 
 
 def as_data(submissions: list[Submission]) -> list[dict]:

@@ -23,6 +23,7 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -39,6 +40,10 @@ _FOREVER = None
 #: The folder copied as a submission's working directory holds at most this much (bytes); bigger
 #: files are left out (the code reads the data it needs from its folder; gigabytes it does not).
 COPY_LIMIT = 64 * 1024 * 1024
+#: Workers kept running at once in one process (forked, they share most of their memory); an older one
+#: is ended, and started again if needed.
+MAX_OPEN = 32
+_STARTING = threading.Lock()
 _SKIP = {".git", "__pycache__", ".venv", "venv", "node_modules", ".ipynb_checkpoints"}
 
 
@@ -49,12 +54,42 @@ def _context():
     return context
 
 
+#: Workers do their linear algebra on one thread: many of them run at once, and a BLAS pool per worker
+#: spinning between calls takes the cores from the others.
+_ONE_THREAD = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
 def warm_up() -> None:
-    """Start the fork server now, so that it imports numpy while the judge does its own work."""
+    """Start the fork server now (it imports numpy while the judge does its own work), with one BLAS thread."""
     from multiprocessing import forkserver
 
     _context()
-    forkserver.ensure_running()
+    saved = {k: os.environ.get(k) for k in _ONE_THREAD}
+    os.environ.update(_ONE_THREAD)
+    try:
+        forkserver.ensure_running()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@contextlib.contextmanager
+def _bare_main():
+    """Start a process without multiprocessing re-running the judge's ``__main__`` in it (pytest's own
+    script: 0.1 s and an import of pytest in every worker, for nothing)."""
+    import sys
+    import types
+
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 class SandboxSettings:
@@ -115,13 +150,17 @@ class Sandbox:
                    "courses": self.settings.courses, "harness": self.settings.harness}
         from .worker import serve
 
+        warm_up()
         context = _context()
         parent, child = context.Pipe()
         self.process = context.Process(target=serve, args=(child, request), daemon=True)
-        self.process.start()
+        with _STARTING, _bare_main():
+            self.process.start()
         child.close()
         self.conn = parent
         Sandbox._open.append(self)
+        for idle in Sandbox._open[:-MAX_OPEN]:  # the least recently asked go first
+            idle.close()
         limit = self.settings.timeout + _SLACK + 5.0 if self.settings.timeout else _FOREVER
         self.hello = self._receive(limit, "importing it")
         return self.hello
@@ -199,6 +238,9 @@ class Sandbox:
                 raise StudentError(what, f"importing the submission again failed: {error.get('message', '')}",
                                    hello.get("output", ""), exc_type=error.get("exc_type", ""),
                                    traceback_text=error.get("traceback", ""))
+        if self in Sandbox._open:  # the most recently asked last
+            Sandbox._open.remove(self)
+            Sandbox._open.append(self)
         try:
             self.conn.send_bytes(encode(message))
         except (OSError, ValueError):

@@ -1,9 +1,9 @@
-"""The messages between the judge and a submission's worker process: JSON, with arrays as ``.npy``.
+"""The messages between the judge and a submission's worker process: JSON, with arrays as raw bytes.
 
 The judge never unpickles what a worker sends (a submission controls its worker and could send a
-pickle that runs code in the judge): a message is JSON, and each array inside it is the bytes of
-an ``.npy`` file read with ``allow_pickle=False``, so only plain numeric and boolean dtypes can
-arrive. Complex arrays arrive as they are, for the judge to give them a verdict; object arrays
+pickle that runs code in the judge): a message is JSON, and each array inside it is its dtype
+string, its shape and its bytes (base64), rebuilt with ``np.frombuffer`` after the dtype is checked
+to be a plain numeric or boolean one, so nothing but numbers can arrive. Complex arrays arrive as they are, for the judge to give them a verdict; object arrays
 cannot be sent (the worker turns what it can into numbers and reports the rest as a problem).
 
 Imports: numpy and the standard library.
@@ -12,7 +12,6 @@ Imports: numpy and the standard library.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import math
 from typing import Any
@@ -35,9 +34,8 @@ def _pack(value: Any) -> Any:
         array = np.asarray(value)
         if array.dtype.kind not in "biufc":
             raise WireError(f"an array of dtype {array.dtype} cannot be sent; only numbers and booleans")
-        buffer = io.BytesIO()
-        np.save(buffer, array, allow_pickle=False)
-        return {_ARRAY: base64.b64encode(buffer.getvalue()).decode("ascii")}
+        array = np.array(array, order="C", copy=True)  # (ascontiguousarray would make a 0-d array 1-d)
+        return {_ARRAY: [array.dtype.str, list(array.shape), base64.b64encode(array.tobytes()).decode("ascii")]}
     if isinstance(value, float) and not math.isfinite(value):
         return {_FLOAT: repr(value)}
     if isinstance(value, dict):
@@ -54,14 +52,15 @@ def _pack(value: Any) -> Any:
 def _unpack(value: Any) -> Any:
     if isinstance(value, dict):
         if set(value) == {_ARRAY}:
-            raw = base64.b64decode(value[_ARRAY].encode("ascii"), validate=True)
-            try:
-                array = np.load(io.BytesIO(raw), allow_pickle=False)
-            except ValueError as exc:
-                raise WireError(f"an array that is not plain numbers: {exc}") from None
-            if array.dtype.kind not in "biufc":
-                raise WireError(f"an array of dtype {array.dtype}")
-            return array
+            dtype, shape, data = value[_ARRAY]
+            dtype = np.dtype(str(dtype))
+            if dtype.kind not in "biufc" or dtype.hasobject or dtype.fields is not None:
+                raise WireError(f"an array of dtype {dtype}")
+            shape = tuple(int(n) for n in shape)
+            raw = base64.b64decode(data.encode("ascii"), validate=True)
+            if len(raw) != dtype.itemsize * math.prod(shape):
+                raise WireError(f"an array whose {len(raw)} bytes do not fill its shape {shape}")
+            return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
         if set(value) == {_FLOAT}:
             return float(value[_FLOAT])
         if set(value) == {_TUPLE}:
