@@ -7,6 +7,7 @@ Every test puts one bad submission beside a correct one (``fine.py``) and checks
 from __future__ import annotations
 
 import json
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -191,3 +192,13 @@ def test_reading_the_caller_s_frames_finds_no_expected_values(pytester):
     result, report = _run(pytester, bad)
     assert result.ret == 1
     assert all(i["outcome"] == "failed" for i in _items(report, "bad.py") if "fd" in i.get("nodeid", ""))
+
+
+def test_an_import_that_fails_at_random_cannot_split_collection_under_xdist(pytester):
+    bad = _hostile("import os", "if os.getpid() % 2:\n    raise ImportError('flaky')\n")
+    for _ in range(3):  # whatever each process's pid, every xdist worker collects what the controller found
+        result, report = _run(pytester, bad, "-n", "2", subprocess=True)
+        assert "Different tests were collected" not in result.stdout.str() + result.stderr.str()
+        assert result.ret in (0, 1) and _items(report, "bad.py")
+        (pytester.path / "grades.json").unlink()
+        shutil.rmtree(pytester.path / "subs")
