@@ -247,7 +247,6 @@ class Sandbox:
             raise self._died(what) from None
         timeout = self.settings.timeout
         reply = self._receive(timeout + _SLACK if timeout else None, what)
-        self.last = reply
         if "error" in reply:
             error = reply["error"]
             raise StudentError(error.get("what") or what, error["message"], error.get("output", "") +
