@@ -2,30 +2,65 @@
 
 The public surface is what this module lists in ``__all__``; everything else is internal.
 
-Imports: :mod:`gradcheck.case`, :mod:`gradcheck.course`, :mod:`gradcheck.judge`,
-:mod:`gradcheck.report`, :mod:`gradcheck.shapes`, :mod:`gradcheck.students.recognise`.
+Imports: nothing until a public name is first used; then the module that defines it
+(:mod:`gradcheck.case`, :mod:`gradcheck.course`, :mod:`gradcheck.judge`, :mod:`gradcheck.report`,
+:mod:`gradcheck.shapes`, :mod:`gradcheck.students.recognise`).
 """
 
 from __future__ import annotations
 
-from .case import Case, case_names, load_case, make_case
-from .course import (
-    Course,
-    MissingHook,
-    Mistake,
-    Model,
-    Structure,
-    course_names,
-    get_course,
-    get_model,
-    load_course,
-    model_names,
-    register_course,
-)
-from .judge import assert_gradients, check_function, check_gradients, numerical_gradient
-from .report import ArrayResult, GradientMismatch, OracleResult, Report
-from .shapes import ShapeMismatch, assert_shapes
-from .students.recognise import implements
+import importlib
+from typing import TYPE_CHECKING
+
+#: Each public name and the module that defines it. They are imported when first used (PEP 562), so
+#: that importing the pytest plugin, which imports this package, does not import numpy.
+_WHERE = {
+    "Case": "case", "case_names": "case", "load_case": "case", "make_case": "case",
+    "Course": "course", "MissingHook": "course", "Mistake": "course", "Model": "course", "Structure": "course",
+    "course_names": "course", "get_course": "course", "get_model": "course", "load_course": "course",
+    "model_names": "course", "register_course": "course",
+    "assert_gradients": "judge", "check_function": "judge", "check_gradients": "judge",
+    "numerical_gradient": "judge",
+    "ArrayResult": "report", "GradientMismatch": "report", "OracleResult": "report", "Report": "report",
+    "ShapeMismatch": "shapes", "assert_shapes": "shapes",
+    "implements": "students.recognise",
+}
+
+if TYPE_CHECKING:
+    from .case import Case, case_names, load_case, make_case
+    from .course import (
+        Course,
+        MissingHook,
+        Mistake,
+        Model,
+        Structure,
+        course_names,
+        get_course,
+        get_model,
+        load_course,
+        model_names,
+        register_course,
+    )
+    from .judge import assert_gradients, check_function, check_gradients, numerical_gradient
+    from .report import ArrayResult, GradientMismatch, OracleResult, Report
+    from .shapes import ShapeMismatch, assert_shapes
+    from .students.recognise import implements
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    try:
+        return importlib.import_module(f".{name}", __name__)  # a submodule: gradcheck.oracles, ...
+    except ModuleNotFoundError:
+        raise AttributeError(f"module 'gradcheck' has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "ArrayResult",

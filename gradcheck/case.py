@@ -15,13 +15,12 @@ import copy
 import functools
 import json
 from collections.abc import Mapping
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import course as _registry
+from ._data import data_dir
 from .course import Model, get_model
 
 __all__ = ["Case", "bundled", "case_names", "load_case", "make_case"]
@@ -205,24 +204,10 @@ def make_case(model: Model | str, inputs: Mapping[str, Any], params: Mapping[str
     return Case(name, model, inputs, params)
 
 
-def _data_dir():
-    """The folder of case files: inside the installed package, else the source checkout's."""
-    packaged = resources.files("gradcheck").joinpath("_fixtures", "cases")
-    if packaged.is_dir():
-        return packaged
-    checkout = Path(__file__).resolve().parent.parent / "fixtures" / "cases"
-    if checkout.is_dir():
-        return checkout
-    raise FileNotFoundError(
-        "gradcheck's case files are missing: neither gradcheck/_fixtures/cases (an installed wheel) "
-        f"nor {checkout} (a source checkout) exists. Reinstall pytest-gradcheck."
-    )
-
-
 @functools.cache
 def bundled(name: str) -> Case:
     """The case called ``name`` from gradcheck's own data files (a built-in course's worked example)."""
-    data = json.loads(_data_dir().joinpath(f"{name}.json").read_text())
+    data = json.loads(data_dir().joinpath(f"{name}.json").read_text())
     expected = data["expected"]
     extra = {k: v for k, v in data.items() if k in ("learning_rate",)}
     if "descent" in expected:

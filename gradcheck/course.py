@@ -44,6 +44,8 @@ from typing import Any
 
 import numpy as np
 
+from ._data import ENTRY_POINT_GROUP
+
 Arrays = Mapping[str, Any]
 
 __all__ = [
@@ -66,8 +68,6 @@ __all__ = [
     "tap",
 ]
 
-#: The entry-point group through which an installed distribution adds a course.
-ENTRY_POINT_GROUP = "gradcheck.courses"
 #: The built-in courses, as modules under ``gradcheck.courses``, in the order they are tried.
 _BUILT_IN = ("notes", "coursera", "scalars")
 

@@ -130,3 +130,13 @@ def test_a_course_folder_imports_only_the_protocol_and_the_student_helpers(name)
 def test_every_module_says_what_it_is_for_in_its_docstring():
     missing = [name for name, path in MODULES.items() if not ast.get_docstring(ast.parse(path.read_text()))]
     assert not missing
+
+
+def test_importing_the_plugin_imports_nothing_heavy():
+    import subprocess
+    import sys
+
+    code = ("import sys, gradcheck.plugin; "
+            "print(' '.join(m for m in ('numpy', 'scipy', 'jax', 'hypothesis') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.strip()
+    assert out == ""

@@ -326,7 +326,7 @@ def _rewriters() -> list:
 
 
 def test_hypothesis_is_imported_past_pytests_assertion_rewriting_which_comes_back_where_it_was():
-    from gradcheck.plugin import _without_assertion_rewriting
+    from gradcheck.plugin.session import _without_assertion_rewriting
 
     before = list(sys.meta_path)
     assert _rewriters(), "pytest's rewriting hook should be installed while the suite runs"
