@@ -4,7 +4,7 @@ The public surface is what this module lists in ``__all__``; everything else is 
 
 Imports: nothing until a public name is first used; then the module that defines it
 (:mod:`gradcheck.case`, :mod:`gradcheck.course`, :mod:`gradcheck.judge`, :mod:`gradcheck.report`,
-:mod:`gradcheck.shapes`, :mod:`gradcheck.students.recognise`).
+:mod:`gradcheck.shapes`, :mod:`gradcheck.students.recognise`, :mod:`gradcheck.grading`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ _WHERE = {
     "ArrayResult": "report", "GradientMismatch": "report", "OracleResult": "report", "Report": "report",
     "ShapeMismatch": "shapes", "assert_shapes": "shapes",
     "implements": "students.recognise",
+    "check_submission": "grading", "assert_submission": "grading",
 }
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
         model_names,
         register_course,
     )
+    from .grading import assert_submission, check_submission
     from .judge import assert_gradients, check_function, check_gradients, numerical_gradient
     from .report import ArrayResult, GradientMismatch, OracleResult, Report
     from .shapes import ShapeMismatch, assert_shapes
@@ -76,9 +78,11 @@ __all__ = [
     "Structure",
     "assert_gradients",
     "assert_shapes",
+    "assert_submission",
     "case_names",
     "check_function",
     "check_gradients",
+    "check_submission",
     "course_names",
     "get_course",
     "get_model",

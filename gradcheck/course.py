@@ -37,6 +37,7 @@ import hashlib
 import importlib
 import importlib.util
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -328,14 +329,27 @@ _BUILT_INS_LOADED = False
 GENERATION = 0
 
 
+_BUILT_INS_LOCK = threading.RLock()
+_BUILT_INS_LOADING = False
+
+
 def _load_built_ins() -> None:
-    global _BUILT_INS_LOADED
+    global _BUILT_INS_LOADED, _BUILT_INS_LOADING
     if _BUILT_INS_LOADED:
         return
-    _BUILT_INS_LOADED = True
-    # Built-in courses are plug-ins like any other: loaded by module name, never imported by this module.
-    for name in _BUILT_IN:
-        register_course(importlib.import_module(f"gradcheck.courses.{name}").COURSE)
+    # Submissions are recognised from several threads: the others wait until every built-in is in.
+    # (The loading thread itself may come back here from a course's import, and returns at once.)
+    with _BUILT_INS_LOCK:
+        if _BUILT_INS_LOADED or _BUILT_INS_LOADING:
+            return
+        _BUILT_INS_LOADING = True
+        try:
+            # Built-in courses are plug-ins like any other: loaded by module name, never imported by this module.
+            for name in _BUILT_IN:
+                register_course(importlib.import_module(f"gradcheck.courses.{name}").COURSE)
+            _BUILT_INS_LOADED = True
+        finally:
+            _BUILT_INS_LOADING = False
 
 
 def register_course(course: Course) -> Course:

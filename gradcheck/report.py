@@ -230,12 +230,17 @@ class Report:
 
     def __str__(self) -> str:
         lines = [self._headline()]
+        if self.diagnosis is not None:  # the likely mistake comes first: it is what a student reads
+            label = "where it goes wrong" if self.diagnosis.id == "unknown" else "likely mistake"
+            lines.append(f"{label}: {self.diagnosis.message}")
         lines += self.oracle_problems
         for result in self.params.values():
             lines += result.lines()
         if self.intermediates:
-            lines.append("intermediates:")
-            for result in self.intermediates.values():
+            right = [r.name for r in self.intermediates.values() if r.ok and r.status == "ok"]
+            wrong = [r for r in self.intermediates.values() if r.name not in right]
+            lines.append("intermediates:" + (f" ok: {', '.join(right)}" if right else ""))
+            for result in wrong:
                 lines += result.lines()
         if self.difference is not None and not self.oracle_problems:
             lines.append(f"the course's difference ‖g − ĝ‖/(‖g‖ + ‖ĝ‖) = {_num(self.difference)} "
@@ -245,9 +250,6 @@ class Report:
             lines.append(f"scipy check_grad: norm {_num(scipy.norm)}; difference {_num(scipy.difference)} "
                          f"(forward differences allow {_small(scipy.threshold)})"
                          + (f"; {scipy.message}" if scipy.message else ""))
-        if self.diagnosis is not None:
-            label = "where it goes wrong" if self.diagnosis.id == "unknown" else "likely mistake"
-            lines.append(f"{label}: {self.diagnosis.message}")
         if self.notes:
             lines.append("notes:")
             lines += [f"  - {note}" for note in self.notes]
@@ -268,7 +270,8 @@ class Report:
 
 
 class GradientMismatch(AssertionError):
-    """Gradients judged wrong (or not judgeable). ``report`` is the :class:`Report`; the message is its text."""
+    """Gradients judged wrong (or not judgeable). ``report`` is the :class:`Report` (from
+    :func:`gradcheck.assert_submission`, the submission's result); the message is its text."""
 
     __module__ = "gradcheck"
 

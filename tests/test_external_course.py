@@ -25,11 +25,10 @@ def tanh(pytester):
 
 def test_the_example_course_passes_a_correct_submission_on_every_oracle_shapes_and_hypothesis(tanh):
     result = tanh.runpytest_subprocess("--gradcheck-course", "course.py", "--gradcheck", "correct.py", "-v")
-    result.assert_outcomes(passed=8)
+    result.assert_outcomes(passed=4)  # two cases (each judged by the three oracles), [shapes], [hypothesis]
     result.stdout.fnmatch_lines([
-        "*correct.py::tanh_backprop[[]tanh-worked-example-fd[]] PASSED*",
-        "*correct.py::tanh_backprop[[]tanh-worked-example-jax[]] PASSED*",
-        "*correct.py::tanh_backprop[[]tanh-distinct-dims-scipy[]] PASSED*",
+        "*correct.py::tanh_backprop[[]tanh-worked-example[]] PASSED*",
+        "*correct.py::tanh_backprop[[]tanh-distinct-dims[]] PASSED*",
         "*correct.py::tanh_backprop[[]shapes[]] PASSED*",
         "*correct.py::tanh_backprop[[]hypothesis[]] PASSED*",
     ])
@@ -38,7 +37,7 @@ def test_the_example_course_passes_a_correct_submission_on_every_oracle_shapes_a
 def test_the_example_course_fails_a_wrong_submission_and_names_the_mistake_from_its_catalog(tanh):
     result = tanh.runpytest_subprocess("--gradcheck-course", "course.py", "--gradcheck", "wrong.py")
     assert result.ret == 1
-    result.assert_outcomes(failed=7, passed=1)
+    result.assert_outcomes(failed=3, passed=1)
     result.stdout.fnmatch_lines([
         "gradcheck: 2 of 4 gradients WRONG (dW1, db1) on tanh-worked-example (model tanh_net); *",
         "likely mistake: dz1 multiplies by 1 - z1**2, the derivative tanh' written for an activation*",
@@ -56,7 +55,7 @@ def test_the_reproduce_line_of_a_hypothesis_failure_names_the_course(tanh):
 def test_the_ini_setting_adds_the_course_like_the_option(tanh):
     tanh.makeini("[pytest]\ngradcheck_course = course.py\n")
     result = tanh.runpytest_subprocess("--gradcheck", "correct.py")
-    result.assert_outcomes(passed=8)
+    result.assert_outcomes(passed=4)
 
 
 def test_an_installed_distribution_adds_the_course_through_its_entry_point(tanh, monkeypatch):
@@ -69,7 +68,7 @@ def test_an_installed_distribution_adds_the_course_through_its_entry_point(tanh,
     (dist / "entry_points.txt").write_text("[gradcheck.courses]\ntanh_net = tanh_course:COURSE\n")
     monkeypatch.setenv("PYTHONPATH", str(site))
     result = tanh.runpytest_subprocess("--gradcheck", "correct.py")
-    result.assert_outcomes(passed=8)
+    result.assert_outcomes(passed=4)
     wrong = tanh.runpytest_subprocess("--gradcheck", "wrong.py")
     wrong.stdout.fnmatch_lines(["likely mistake: dz1 multiplies by 1 - z1**2*"])
 
@@ -138,7 +137,7 @@ def test_a_course_without_a_strategy_gets_no_hypothesis_item_and_the_header_says
             return {"dw": 2 * (w * x - t) * x}
     """))
     result = pytester.runpytest_subprocess("--gradcheck-course", "line_course.py", "--gradcheck", "homework.py", "-v")
-    result.assert_outcomes(passed=4)
+    result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["gradcheck: no [[]hypothesis[]] items for course 'line': it offers no Hypothesis "
                                  "strategy (Course.strategy)"])
     assert "homework.py::grad[hypothesis]" not in result.stdout.str()

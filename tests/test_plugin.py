@@ -63,9 +63,9 @@ def test_every_correct_example_passes_all_its_items(pytester, example):
 def test_a_correct_notes_class_passes_every_oracle_on_every_case(pytester):
     _copy(pytester, "correct/neural_network.py", "homework.py")
     result = pytester.runpytest("--gradcheck", "homework.py", "-v")
-    # 5 cases x 3 oracles, [shapes], [interface], [hypothesis]
-    result.assert_outcomes(passed=18)
-    result.stdout.fnmatch_lines(["*homework.py::Neural_Network[[]three-examples-jax[]] PASSED*"])
+    # 5 cases (each judged by the three oracles together), [shapes], [interface], [hypothesis]
+    result.assert_outcomes(passed=8)
+    result.stdout.fnmatch_lines(["*homework.py::Neural_Network[[]three-examples[]] PASSED*"])
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_a_wrong_example_fails_with_the_report_naming_the_wrong_gradient(pyteste
     _copy(pytester, f"wrong/{example}")
     result = pytester.runpytest("--gradcheck", example, FD)
     assert result.parseoutcomes()["failed"] >= 1
-    result.stdout.fnmatch_lines([f"*{wrong}*", f"FAILED {example}::{implementation}[[]*-fd[]]*"])
+    result.stdout.fnmatch_lines([f"*{wrong}*", f"FAILED {example}::{implementation}[[]*[]]*"])
 
 
 def test_a_failure_names_the_likely_mistake_from_the_catalog(pytester):
@@ -89,8 +89,10 @@ def test_a_failure_names_the_likely_mistake_from_the_catalog(pytester):
     result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "three-examples-asymmetric",
                                 "--gradcheck-report", "grades.json")
     result.stdout.fnmatch_lines(["likely mistake: delta2 uses f'(z3) instead of f'(z2). Fix: *(notes Q17)*"])
-    item = json.loads((pytester.path / "grades.json").read_text())["submissions"][0]["items"][0]
-    assert item["diagnosis"]["message"].startswith("delta2 uses f'(z3) instead of f'(z2)")
+    [impl] = json.loads((pytester.path / "grades.json").read_text())["submissions"][0]["implementations"]
+    assert impl["mistake"] == "welch/delta2-fprime-of-z3"
+    assert impl["diagnosis"]["message"].startswith("delta2 uses f'(z3) instead of f'(z2)")
+    assert impl["checks"][0]["mistake"] == "welch/delta2-fprime-of-z3"
 
 
 def test_the_planted_bugs_of_the_course_are_both_reported(pytester):
@@ -105,11 +107,11 @@ def test_notes_classes_always_run_on_the_asymmetric_twins(pytester):
     _copy(pytester, "correct/neural_network.py", "homework.py")
     result = pytester.runpytest("--gradcheck", "homework.py", "--collect-only", "-q")
     result.stdout.fnmatch_lines([
-        "homework.py::Neural_Network[[]single-example-fd[]]",
-        "homework.py::Neural_Network[[]three-examples-scipy[]]",
-        "homework.py::Neural_Network[[]single-example-asymmetric-jax[]]",
-        "homework.py::Neural_Network[[]three-examples-asymmetric-fd[]]",
-        "homework.py::Neural_Network[[]distinct-dims-fd[]]",
+        "homework.py::Neural_Network[[]single-example[]]",
+        "homework.py::Neural_Network[[]three-examples[]]",
+        "homework.py::Neural_Network[[]single-example-asymmetric[]]",
+        "homework.py::Neural_Network[[]three-examples-asymmetric[]]",
+        "homework.py::Neural_Network[[]distinct-dims[]]",
         "homework.py::Neural_Network[[]shapes[]]",
         "homework.py::Neural_Network[[]interface[]]",
     ])
@@ -118,7 +120,7 @@ def test_notes_classes_always_run_on_the_asymmetric_twins(pytester):
 def test_a_regularised_class_is_checked_on_the_regularised_cases(pytester):
     _copy(pytester, "correct/neural_network_regularised.py", "homework.py")
     result = pytester.runpytest("--gradcheck", "homework.py", FD, "-v")
-    result.stdout.fnmatch_lines(["*Neural_Network[[]three-examples-regularised-fd[]] PASSED*"])
+    result.stdout.fnmatch_lines(["*Neural_Network[[]three-examples-regularised[]] PASSED*"])
     result.assert_outcomes(passed=5)
 
 
@@ -126,7 +128,7 @@ def test_a_class_whose_sizes_are_attributes_is_resized_for_other_sizes(pytester)
     # The notes' class hard-codes 2-3-1 and setParams reads those attributes.
     _copy(pytester, "correct/neural_network.py", "homework.py")
     result = pytester.runpytest("--gradcheck", "homework.py", FD, "-v", "-k", "distinct or interface")
-    result.stdout.fnmatch_lines(["*[[]distinct-dims-fd[]] PASSED*", "*[[]interface[]] PASSED*"])
+    result.stdout.fnmatch_lines(["*[[]distinct-dims[]] PASSED*", "*[[]interface[]] PASSED*"])
     result.assert_outcomes(passed=2, deselected=6)
 
 
@@ -154,7 +156,7 @@ def test_a_cs231n_class_with_a_wrong_bias_gradient_fails_against_its_own_loss(py
         'grads["b1"] = dhidden.sum(axis=0)', 'grads["b1"] = 2 * dhidden.sum(axis=0)'))
     result = pytester.runpytest("--gradcheck", "net.py", FD)
     result.assert_outcomes(failed=2)
-    result.stdout.fnmatch_lines(["*against its own loss*", "*b1*", "FAILED net.py::TwoLayerNet[[]reg-0-fd[]]*"])
+    result.stdout.fnmatch_lines(["*against its own loss*", "*b1*", "FAILED net.py::TwoLayerNet[[]reg-0[]]*"])
 
 
 # Broken submissions and misbehaving code ----------------------------------------------
@@ -171,8 +173,8 @@ def test_a_syntax_error_fails_only_its_own_item(pytester):
 def test_a_constructor_that_raises_shows_the_students_traceback_only(pytester):
     _write(pytester, "homework.py", NOTES_CLASS_RAISING)
     _copy(pytester, "correct/backprop_function.py", "other.py")
-    result = pytester.runpytest("--gradcheck", "homework.py", "other.py", FD)
-    result.assert_outcomes(passed=7, failed=8)
+    result = pytester.runpytest("--gradcheck", "homework.py", "--gradcheck", "other.py", FD)
+    result.assert_outcomes(passed=7, failed=7, skipped=1)  # [shapes] is not judged: no case gave gradients
     result.stdout.fnmatch_lines([
         "*Neural_Network() raised ZeroDivisionError on case single-example*gradcheck's frames hidden*",
         "*homework.py*line 8, in __init__*",
@@ -189,7 +191,7 @@ def test_what_student_code_prints_is_kept_apart_from_the_report(pytester):
             print("debugging: here we go")
             return 2 * np.ones_like(W1), np.ones_like(W2)
     """)
-    result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "three-examples-fd")
+    result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "three-examples and not asymmetric")
     result.assert_outcomes(failed=1, deselected=6)
     result.stdout.fnmatch_lines(["*dJdW1*", "*Captured student output call*", "debugging: here we go"])
 
@@ -210,7 +212,7 @@ def test_code_that_changes_its_inputs_in_place_is_reported(pytester):
             X *= 0
             return dJdW1, a2.T @ delta3
     """)
-    result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "three-examples-fd")
+    result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "three-examples and not asymmetric")
     result.assert_outcomes(failed=1, deselected=6)
     result.stdout.fnmatch_lines(["*backprop(X, y, W1, W2) changed its argument X in place*"])
 
@@ -222,7 +224,7 @@ def test_slow_code_fails_at_the_timeout(pytester):
         def backprop(X, y, W1, W2):
             time.sleep(30)
     """)
-    result = pytester.runpytest("--gradcheck", "homework.py", FD, "--gradcheck-timeout=0.2", "-k", "single-example-fd")
+    result = pytester.runpytest("--gradcheck", "homework.py", FD, "--gradcheck-timeout=0.2", "-k", "single-example and not asymmetric")
     result.assert_outcomes(failed=1, deselected=6)
     result.stdout.fnmatch_lines(["*backprop(X, y, W1, W2) did not return within --gradcheck-timeout=0.2 s*"])
 
@@ -248,7 +250,7 @@ def test_a_wrong_number_of_returned_values_is_a_clear_verdict(pytester):
         def backprop(X, y, W1, W2):
             return W1
     """)
-    result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "single-example-fd")
+    result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "single-example and not asymmetric")
     result.stdout.fnmatch_lines(["*backprop(X, y, W1, W2) returned a ndarray; expected a tuple (dJdW1, dJdW2) or a dict*"])
 
 
@@ -258,9 +260,9 @@ def test_a_wrong_number_of_returned_values_is_a_clear_verdict(pytester):
 def test_two_folders_homework_py_do_not_collide(pytester):
     _copy(pytester, "correct/backprop_function.py", "alice/homework.py")
     _copy(pytester, "wrong/swapped_return.py", "bob/homework.py")
-    result = pytester.runpytest("--gradcheck", "alice", "bob", FD, "-v")
-    result.stdout.fnmatch_lines(["*alice/homework.py::backprop[[]three-examples-fd[]] PASSED*",
-                                 "*bob/homework.py::backprop[[]three-examples-fd[]] FAILED*"])
+    result = pytester.runpytest("--gradcheck", "alice", "--gradcheck", "bob", FD, "-v")
+    result.stdout.fnmatch_lines(["*alice/homework.py::backprop[[]three-examples[]] PASSED*",
+                                 "*bob/homework.py::backprop[[]three-examples[]] FAILED*"])
 
 
 def test_two_folders_helper_modules_of_the_same_name_do_not_collide(pytester):
@@ -280,16 +282,16 @@ def test_two_folders_helper_modules_of_the_same_name_do_not_collide(pytester):
                 delta2 = delta3 @ W2.T * a2 * (1 - a2)
                 return X.T @ delta2, scale(a2.T @ delta3)
         """)
-    result = pytester.runpytest("--gradcheck", "alice/homework.py", "bob/homework.py", FD, "-k", "three-examples-fd")
+    result = pytester.runpytest("--gradcheck", "alice/homework.py", "--gradcheck", "bob/homework.py", FD, "-k", "three-examples and not asymmetric")
     result.assert_outcomes(passed=1, failed=1, deselected=12)
-    result.stdout.fnmatch_lines(["FAILED bob/homework.py::backprop[[]three-examples-fd[]]*"])
+    result.stdout.fnmatch_lines(["FAILED bob/homework.py::backprop[[]three-examples[]]*"])
 
 
 def test_a_dotted_module_name_is_a_target(pytester):
     _copy(pytester, "correct/backprop_function.py", "course/hw3.py")
     (pytester.path / "course" / "__init__.py").write_text("")
     result = pytester.runpytest("--gradcheck", "course.hw3", FD, "-v")
-    result.stdout.fnmatch_lines(["*course/hw3.py::backprop[[]single-example-fd[]] PASSED*"])
+    result.stdout.fnmatch_lines(["*course/hw3.py::backprop[[]single-example[]] PASSED*"])
 
 
 def test_with_gradcheck_only_the_submissions_are_collected(pytester):
@@ -372,7 +374,8 @@ def test_the_header_states_the_settings_in_force(pytester):
         "--gradcheck-mode=auto --gradcheck-budget=10",
         "gradcheck: a gradient fails when it is further from an oracle than 10 x that oracle's error estimate "
         "+ 16 ulps of its size (256 for float32); drawn cases use seed 3",
-        "gradcheck: 1 submission, 1 implementation recognised",
+        "gradcheck: 1 submission, 1 implementation recognised; each [[]hypothesis[]] item draws up to 50 networks "
+        "(--gradcheck-examples=50) with --gradcheck-seed=3",
     ])
 
 
@@ -403,17 +406,22 @@ def test_the_report_file_holds_every_item_per_submission(pytester):
     subs = {s["path"]: s for s in grades["submissions"]}
     assert list(subs) == ["subs/alice.py", "subs/bob.py", "subs/carol.py"]
     assert (subs["subs/alice.py"]["passed"], subs["subs/alice.py"]["failed"]) == (7, 0)
-    assert subs["subs/alice.py"]["implementations"] == [
-        {"name": "backprop", "convention": "a backprop(X, y, W1, W2) function", "model": "welch"}]
-    bob = {item["case"]: item for item in subs["subs/bob.py"]["items"] if item["check"] == "gradients"}
+    [alice] = subs["subs/alice.py"]["implementations"]
+    assert (alice["name"], alice["convention"], alice["model"], alice["verdict"]) == (
+        "backprop", "a backprop(X, y, W1, W2) function", "welch", "passed")
+    [bob_impl] = subs["subs/bob.py"]["implementations"]
+    bob = {c["case"]: c for c in bob_impl["checks"] if c["check"] == "gradients"}
     assert bob["three-examples"]["outcome"] == "failed"
-    assert bob["three-examples"]["oracle"] == "fd"
-    assert bob["three-examples"]["nodeid"] == "subs/bob.py::backprop[three-examples-fd]"
+    assert bob["three-examples"]["name"] == "backprop[three-examples]"
     assert bob["three-examples"]["wrong"] == ["W1", "W2"]
-    assert isinstance(bob["three-examples"]["report"], dict)
+    assert bob_impl["verdict"] == "failed" and bob_impl["wrong"] == ["W1", "W2"]
+    assert bob_impl["report"].startswith("gradcheck: 2 of 2 gradients WRONG")  # the lead's report, once
+    assert sum("report" in c for c in bob_impl["checks"]) == 0
+    assert [c["name"] for c in bob_impl["checks"]][:2] == ["backprop[single-example]", "backprop[three-examples]"]
     carol = subs["subs/carol.py"]
-    assert (carol["failed"], carol["items"][0]["check"]) == (1, "import")
-    assert carol["items"][0]["message"].startswith("SyntaxError")
+    assert (carol["failed"], carol["checks"][0]["check"], carol["score"]) == (1, "import", 0)
+    assert carol["checks"][0]["message"].startswith("SyntaxError")
+    assert grades["schema"] == 2
 
 
 def test_it_runs_under_xdist_and_writes_junit_xml(pytester):
@@ -423,7 +431,7 @@ def test_it_runs_under_xdist_and_writes_junit_xml(pytester):
                                            "--junitxml=junit.xml", "--gradcheck-report=grades.json")
     result.assert_outcomes(passed=7, failed=7)
     xml = (pytester.path / "junit.xml").read_text()
-    assert 'name="backprop[three-examples-fd]"' in xml
+    assert 'name="backprop[three-examples]"' in xml
     grades = json.loads((pytester.path / "grades.json").read_text())
     assert [s["failed"] for s in grades["submissions"]] == [0, 7]
 
@@ -467,7 +475,7 @@ def test_a_set_params_that_fills_W2_first_fails_the_interface_item(pytester):
 def test_a_wrong_stored_intermediate_is_reported_by_name(pytester):
     _copy(pytester, "correct/neural_network.py", "homework.py", replace=(
         "        return dJdW1, dJdW2", "        self.a2 = self.z2\n        return dJdW1, dJdW2"))
-    result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "three-examples-fd")
+    result = pytester.runpytest("--gradcheck", "homework.py", FD, "-k", "three-examples and not asymmetric")
     result.assert_outcomes(failed=1, deselected=7)
     result.stdout.fnmatch_lines(["*intermediates WRONG (a2)*"])
 
@@ -493,8 +501,8 @@ def test_jax_compiles_once_per_network_shape_not_once_per_item(pytester):
 
 def test_a_failure_header_names_the_submission(pytester):
     _copy(pytester, "wrong/swapped_return.py", "bob/homework.py")
-    result = pytester.runpytest("--gradcheck", "bob", FD, "-k", "three-examples-fd")
-    result.stdout.fnmatch_lines(["_* backprop[[]three-examples-fd[]] (bob/homework.py) _*"])
+    result = pytester.runpytest("--gradcheck", "bob", FD, "-k", "three-examples and not asymmetric")
+    result.stdout.fnmatch_lines(["_* backprop[[]three-examples[]] (bob/homework.py) _*"])
 
 
 def test_a_wrong_sigmoid_prime_is_named_by_the_interface_item(pytester):

@@ -128,43 +128,94 @@ def _memory(value: str) -> int:
     return int(float(match.group(1)) * 1024 ** "_KMGT".index(match.group(2).upper() or "_"))
 
 
+def _score(value: str) -> float:
+    try:
+        score = float(value)
+    except ValueError:
+        score = 0.0
+    if not score > 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a score: give the points a full submission is worth, e.g. 100")
+    return score
+
+
+def _path(value: str) -> str:
+    return value
+
+
+#: Every --gradcheck-* option: (flag, parse, default, metavar, help). Each is also an ini setting
+#: named after its dest (``gradcheck_oracles = fd,jax``); the command line wins.
+OPTIONS = (
+    ("--gradcheck-oracles", _oracles, ORACLES, "LIST",
+     "comma-separated oracles to judge by: fd, scipy, jax (default: all three, judging each case together)"),
+    ("--gradcheck-tolerance", _tolerance, None, "FACTOR",
+     "a gradient fails when it differs from an oracle by more than FACTOR times that oracle's error estimate, "
+     "plus its own round-off (default: auto, i.e. 10)"),
+    ("--gradcheck-seed", _count(0), 0, "N",
+     "seed for the cases gradcheck draws itself (distinct sizes, self-consistency data, [hypothesis])"),
+    ("--gradcheck-timeout", _seconds, 10.0, "SECONDS", "time limit for each call into student code (default 10; 0: none)"),
+    ("--gradcheck-examples", _count(1), 50, "N", "networks Hypothesis draws for each [hypothesis] item (default 50)"),
+    ("--gradcheck-mode", _mode, "auto", "MODE",
+     "full: difference every element; fast: random projections and sampled elements per array (the report "
+     "states the miss probability); auto (default): full when its estimated time fits in --gradcheck-budget"),
+    ("--gradcheck-budget", _budget, 10.0, "SECONDS", "seconds a full check may take under --gradcheck-mode=auto (default 10)"),
+    ("--gradcheck-memory", _memory, 2 << 30, "SIZE",
+     "memory limit of each submission's process, e.g. 2G or 512M (default 2G; 0: none)"),
+    ("--gradcheck-report", _path, None, "FILE",
+     "write a JSON report (schema 2) to FILE: per submission and implementation its verdict, mistake and checks"),
+    ("--gradcheck-gradescope", _path, None, "FILE", "write Gradescope's results.json to FILE"),
+    ("--gradcheck-csv", _path, None, "FILE", "write a gradebook to FILE: one CSV row per submission"),
+    ("--gradcheck-max-score", _score, None, "POINTS",
+     "scale each submission's points to POINTS (default: the sum of its items' points, see gradcheck_points)"),
+)
+
+
+def _dest(flag: str) -> str:
+    return flag.lstrip("-").replace("-", "_")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("gradcheck", "gradcheck: check hand-written backpropagation")
-    group.addoption("--gradcheck", action="extend", nargs="+", metavar="TARGET", dest="gradcheck", default=None,
+    group.addoption("--gradcheck", action="append", metavar="TARGET", dest="gradcheck", default=None,
                     help="check the gradients in TARGET: a .py file, a folder of them (each a submission), "
-                         "or a dotted module name")
-    group.addoption("--gradcheck-oracles", type=_oracles, default=ORACLES, dest="gradcheck_oracles",
-                    metavar="LIST", help="comma-separated oracles to judge by: fd, scipy, jax (default: all three)")
-    group.addoption("--gradcheck-tolerance", type=_tolerance, default=None, dest="gradcheck_tolerance",
-                    metavar="FACTOR", help="a gradient fails when it differs from an oracle by more than FACTOR "
-                                           "times that oracle's error estimate, plus its own round-off "
-                                           "(default: auto, i.e. 10)")
-    group.addoption("--gradcheck-seed", type=_count(0), default=0, dest="gradcheck_seed", metavar="N",
-                    help="seed for the cases gradcheck draws itself (distinct sizes, self-consistency data)")
-    group.addoption("--gradcheck-timeout", type=_seconds, default=10.0, dest="gradcheck_timeout", metavar="SECONDS",
-                    help="time limit for each call into student code (default 10; 0: none)")
-    group.addoption("--gradcheck-report", dest="gradcheck_report", metavar="FILE", default=None,
-                    help="write a JSON report of every item, per submission, to FILE (for graders)")
-    group.addoption("--gradcheck-mode", type=_mode, default="auto", dest="gradcheck_mode", metavar="MODE",
-                    help="full: difference every element; fast: random projections and sampled elements per "
-                         "array (the report states the miss probability); auto (default): full when its "
-                         "estimated time fits in --gradcheck-budget, else fast")
-    group.addoption("--gradcheck-budget", type=_budget, default=10.0, dest="gradcheck_budget", metavar="SECONDS",
-                    help="seconds a full check may take under --gradcheck-mode=auto (default 10)")
-    group.addoption("--gradcheck-memory", type=_memory, default=2 << 30, dest="gradcheck_memory", metavar="SIZE",
-                    help="memory limit of each submission's process, e.g. 2G or 512M (default 2G; 0: none)")
-    group.addoption("--gradcheck-allow-autodiff", action="store_true", default=False,
+                         "or a dotted module name; repeat the option for more targets")
+    for flag, parse, _, metavar, text in OPTIONS:
+        group.addoption(flag, type=parse, default=None, dest=_dest(flag), metavar=metavar,
+                        help=f"{text} (ini {_dest(flag)})")
+        parser.addini(_dest(flag), help=text, default=None)
+    group.addoption("--gradcheck-allow-autodiff", action="store_true", default=None,
                     dest="gradcheck_allow_autodiff",
                     help="accept gradients computed with an autodiff library or gradcheck's own models "
-                         "(by default they fail as not hand-written)")
+                         "(by default they fail as not hand-written; ini gradcheck_allow_autodiff = true)")
+    parser.addini("gradcheck_allow_autodiff", type="bool", default=False,
+                  help="accept gradients computed with an autodiff library or gradcheck's own models")
     group.addoption("--gradcheck-course", action="append", dest="gradcheck_course", default=None,
                     metavar="PATH_OR_MODULE",
                     help="add a course from outside gradcheck: a course.py file or a dotted module name defining "
                          "COURSE (repeatable; also the ini setting gradcheck_course)")
     parser.addini("gradcheck_course", type="linelist", default=[],
                   help="courses to add, one per line: course.py files (relative to the rootdir) or module names")
-    group.addoption("--gradcheck-examples", type=_count(1), default=50, dest="gradcheck_examples", metavar="N",
-                    help="networks Hypothesis draws for each [hypothesis] item (default 50)")
+    parser.addini("gradcheck_points", type="linelist", default=[],
+                  help="points per item, one 'PATTERN = POINTS' per line (fnmatch on item names, first match wins; "
+                       "default 1 each)")
+
+
+def _resolve_options(config: pytest.Config) -> None:
+    """Fill each --gradcheck-* option not given on the command line from its ini setting, else its default."""
+    option = config.option
+    for flag, parse, default, _, _ in OPTIONS:
+        dest = _dest(flag)
+        if getattr(option, dest, None) is not None:
+            continue
+        raw = config.getini(dest)
+        if raw in (None, "", []):
+            setattr(option, dest, default)
+            continue
+        try:
+            setattr(option, dest, parse(str(raw).strip()))
+        except argparse.ArgumentTypeError as exc:
+            raise pytest.UsageError(f"ini setting {dest} = {raw!r}: {exc} (or give {flag} on the command line)") from None
+    if option.gradcheck_allow_autodiff is None:
+        option.gradcheck_allow_autodiff = bool(config.getini("gradcheck_allow_autodiff"))
 
 
 def _course_specs(config: pytest.Config) -> list[tuple[str, Path]]:
@@ -220,7 +271,9 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         option.dist = "loadfile"
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    _resolve_options(config)
     _load_courses(config)
     targets = config.getoption("gradcheck", None)
     if targets:

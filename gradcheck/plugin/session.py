@@ -13,14 +13,23 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ..students.implementation import HARNESS_FILES, Implementation, Outcome, StudentError, student_frames_text
+from ..grading import (
+    CheckResult,
+    capped_output,
+    compact_drawn,
+    drawn_repeats,
+    lead,
+    pointer_line,
+    same_mistake_line,
+    student_traceback,
+)
+from ..students.implementation import HARNESS_FILES, Implementation, StudentError
 from ..students.load import RemoteError, Submission, TargetError
 
 if TYPE_CHECKING:
@@ -59,7 +68,7 @@ def _tolerance_line(config: pytest.Config) -> str:
 
 def _hypothesis_line(config: pytest.Config) -> str:
     o = config.option
-    return (f"gradcheck: each [hypothesis] item draws up to {o.gradcheck_examples} networks "
+    return (f"each [hypothesis] item draws up to {o.gradcheck_examples} networks "
             f"(--gradcheck-examples={o.gradcheck_examples}) with --gradcheck-seed={o.gradcheck_seed}")
 
 
@@ -67,34 +76,44 @@ def _hypothesis_line(config: pytest.Config) -> str:
 
 
 class _Judge:
-    """Per-session state: the submissions, the outcomes of student code, the grader's report."""
+    """Per-session state: the submissions, the grader, the items' results and the graders' files."""
 
-    def __init__(self, config: pytest.Config, submissions: list[Submission]):
+    def __init__(self, config: pytest.Config, submissions: list[Submission], points: list[tuple[str, float]]):
+        from ..grading import Grader
+
+        o = config.option
         self.config = config
         self.submissions = submissions
-        self._outcomes: dict[tuple[int, str], Outcome | StudentError] = {}
+        self.grader = Grader(oracles=tuple(o.gradcheck_oracles), safety=o.gradcheck_tolerance, seed=o.gradcheck_seed,
+                             timeout=o.gradcheck_timeout, examples=o.gradcheck_examples, mode=o.gradcheck_mode,
+                             budget=o.gradcheck_budget)
+        self.points = points
         self.results: list[dict] = []
+        self.index: dict[str, int] = {}
+        self._groups: dict[int, list[GradcheckItem]] = {}
+        self._grouped: dict[str, CheckResult] = {}
+        self._output_shown: set[Path] = set()
 
     @property
     def timeout(self) -> float:
         return self.config.option.gradcheck_timeout
 
-    def outcome(self, impl: Implementation, case: Case) -> Outcome:
-        """The implementation's answer on ``case``: student code runs once per session, not once per oracle."""
-        key = (id(impl), case.name)
-        if key not in self._outcomes:
-            try:
-                self._outcomes[key] = impl.run(case, self.timeout)
-            except StudentError as exc:
-                self._outcomes[key] = exc
-        value = self._outcomes[key]
-        if isinstance(value, StudentError):
-            raise value
-        return value
+    # An implementation's group: its selected items that judge gradients
+    def group_results(self, impl: Implementation) -> list[CheckResult]:
+        """Every selected grouped item's result for ``impl`` (student code runs once per case)."""
+        return [self.grouped_result(item) for item in self._groups.get(id(impl), [])]
 
-    def options(self) -> dict[str, Any]:
-        o = self.config.option
-        return {"safety": _safety(self.config), "mode": o.gradcheck_mode, "budget": o.gradcheck_budget}
+    def grouped_result(self, item: _Grouped) -> CheckResult:
+        if item.nodeid not in self._grouped:
+            self._grouped[item.nodeid] = item.own()
+        return self._grouped[item.nodeid]
+
+    def first_output(self, path: Path) -> bool:
+        """Whether the student's output is to be shown here: once per submission."""
+        if path in self._output_shown:
+            return False
+        self._output_shown.add(path)
+        return True
 
     # pytest hooks (registered on the session's plugin manager)
     @pytest.hookimpl(tryfirst=True)
@@ -106,11 +125,18 @@ class _Judge:
             session.ihook.pytest_collectreport(report=pytest.CollectReport(node.nodeid, "passed", None, found))
             items.extend(found)
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """The selected items (after -k, -m, deselection) form each implementation's group."""
+        for i, item in enumerate(session.items):
+            self.index[item.nodeid] = i
+            if isinstance(item, _Grouped):
+                self._groups.setdefault(id(item.impl), []).append(item)
+
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         n_impl = sum(len(s.implementations) for s in self.submissions)
         return [_settings_line(config), _tolerance_line(config),
                 f"gradcheck: {len(self.submissions)} submission{'s' * (len(self.submissions) != 1)}, "
-                f"{n_impl} implementation{'s' * (n_impl != 1)} recognised", _hypothesis_line(config),
+                f"{n_impl} implementation{'s' * (n_impl != 1)} recognised; " + _hypothesis_line(config),
                 *self._missing_hooks()]
 
     def _missing_hooks(self) -> list[str]:
@@ -123,6 +149,21 @@ class _Judge:
                                      f"{impl.course.name!r}: it offers no Hypothesis strategy (Course.strategy)")
         return list(lines.values())
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        if isinstance(item, GradcheckItem) and call.when != "teardown":
+            record = item.describe()
+            if item.result is not None and call.when == "call":
+                record.update(item.result.to_dict())
+                if item.shown_in_full and item.result.status != "passed":
+                    record["text"] = str(call.excinfo.value) if call.excinfo is not None else item.result.text
+                    record["lead"] = True
+            elif call.excinfo is not None:
+                record["message"] = _short(call.excinfo.value)
+            report.gradcheck = record
+        return report
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, "gradcheck", None)
         if data is None or not (report.when == "call" or (report.when == "setup" and not report.passed)):
@@ -131,52 +172,51 @@ class _Judge:
                              "duration": round(report.duration, 4)})
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        path = self.config.option.gradcheck_report
-        if not path or hasattr(self.config, "workerinput"):
+        if hasattr(self.config, "workerinput"):
+            return
+        o = self.config.option
+        if not (o.gradcheck_report or o.gradcheck_gradescope or o.gradcheck_csv):
             return
         from ..students.sandbox import Sandbox
+        from . import grades
 
-        Sandbox.close_all()  # every worker has ended before the report is written, by the judge alone
-        target = Path(self.config.invocation_params.dir, path)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(self.grades(), indent=1) + "\n")
-        os.replace(temporary, target)
+        Sandbox.close_all()  # every worker has ended before the files are written, by the judge alone
+        book = self.gradebook()
+        here = Path(self.config.invocation_params.dir)
+        if o.gradcheck_report:
+            grades.write(here / o.gradcheck_report, grades.report_json(book))
+        if o.gradcheck_gradescope:
+            grades.write(here / o.gradcheck_gradescope, grades.gradescope_json(book))
+        if o.gradcheck_csv:
+            grades.write(here / o.gradcheck_csv, grades.gradebook_csv(book))
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
-        path = config.option.gradcheck_report
-        if path and not hasattr(config, "workerinput"):
-            terminalreporter.write_line(f"gradcheck: report written to {path}")
+        if hasattr(config, "workerinput"):
+            return
+        from . import grades
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
-        report = yield
-        data = getattr(item, "gradcheck_result", None)
-        if isinstance(item, GradcheckItem) and call.when != "teardown":
-            report.gradcheck = {**item.describe(), **(data or {})}
-            if call.excinfo is not None and call.when == "call":
-                report.gradcheck.setdefault("message", _short(call.excinfo.value))
-        return report
+        book = self.gradebook()
+        rows = grades.summary_lines(book)
+        if rows:
+            terminalreporter.section("gradcheck summary", sep="=")
+            for line in rows:
+                terminalreporter.write_line(line)
+        o = config.option
+        for what, path in (("report", o.gradcheck_report), ("Gradescope results", o.gradcheck_gradescope),
+                           ("gradebook", o.gradcheck_csv)):
+            if path:
+                terminalreporter.write_line(f"gradcheck: {what} written to {path}")
 
-    def grades(self) -> dict:
-        """The grader's JSON: settings, then per submission its items and counts."""
+    def gradebook(self):
+        from . import grades
+
         rootdir = self.config.rootpath
-        by_file: dict[str, list[dict]] = {}
-        for r in sorted(self.results, key=lambda r: r["nodeid"]):
-            by_file.setdefault(r["submission"], []).append(r)
-        subs = []
-        for sub in self.submissions:
-            name = _display(sub.path, rootdir)
-            items = by_file.get(name, [])
-            subs.append({
-                "path": name,
-                "implementations": [{"name": i.name, "convention": i.convention, "model": i.model or None}
-                                    for i in sub.implementations],
-                "passed": sum(r["outcome"] == "passed" for r in items),
-                "failed": sum(r["outcome"] == "failed" for r in items),
-                "skipped": sum(r["outcome"] == "skipped" for r in items),
-                "items": items,
-            })
-        return {"gradcheck": _version(), "settings": _settings(self.config), "submissions": subs}
+        subs = [(_display(sub.path, rootdir), [(i.name, i.convention, i.model or None) for i in sub.implementations])
+                for sub in self.submissions]
+        return grades.Gradebook(version=_version(), settings=_settings(self.config), settings_line=_settings_line(
+            self.config), submissions=subs, records=sorted(self.results, key=lambda r: r.get("index", 0)),
+            points=self.points,
+            max_score=self.config.option.gradcheck_max_score)
 
 
 def _version() -> str:
@@ -232,12 +272,15 @@ class _Distribute:
 
 def start(config: pytest.Config, targets: list[str], course_specs: list[tuple[str, Path]]) -> None:
     """``--gradcheck`` was given: recognise the submissions and register the session's judge."""
+    from .grades import parse_points
+
+    points = parse_points(config.getini("gradcheck_points"))  # a usage error before any worker starts
     submissions = _submissions(config, targets, course_specs)
     if config.pluginmanager.hasplugin("xdist") and not hasattr(config, "workerinput"):
         config.pluginmanager.register(_Distribute(submissions), "gradcheck-distribute")
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = []  # with --gradcheck and no paths given, collect only the submissions
-    config.pluginmanager.register(_Judge(config, submissions), "gradcheck-judge")
+    config.pluginmanager.register(_Judge(config, submissions, points), "gradcheck-judge")
 
 
 def stop() -> None:
@@ -270,14 +313,11 @@ class SubmissionFile(pytest.File):
         if not sub.implementations:
             yield NothingItem.from_parent(self, name="nothing-recognised")
             return
-        oracles = self.config.option.gradcheck_oracles
         seed = self.config.option.gradcheck_seed
         for impl in sub.implementations:
             if impl.kind == "self":
                 for reg in impl.regs:
-                    for oracle in [o for o in oracles if o != "jax"] or ["fd"]:
-                        yield SelfItem.from_parent(self, name=f"{impl.name}[reg-{reg:g}-{oracle}]", impl=impl,
-                                                   reg=reg, oracle=oracle, judge=judge)
+                    yield SelfItem.from_parent(self, name=f"{impl.name}[reg-{reg:g}]", impl=impl, reg=reg, judge=judge)
                 continue
             cases = impl.cases(seed)
             if impl.kind == "block":
@@ -286,9 +326,7 @@ class SubmissionFile(pytest.File):
                                                 judge=judge)
                 continue
             for case in cases:
-                for oracle in oracles:
-                    yield CaseItem.from_parent(self, name=f"{impl.name}[{case.name}-{oracle}]", impl=impl, case=case,
-                                               oracle=oracle, judge=judge)
+                yield CaseItem.from_parent(self, name=f"{impl.name}[{case.name}]", impl=impl, case=case, judge=judge)
             yield ShapesItem.from_parent(self, name=f"{impl.name}[shapes]", impl=impl, cases=cases, judge=judge)
             if impl.has_interface:
                 yield InterfaceItem.from_parent(self, name=f"{impl.name}[interface]", impl=impl, cases=cases,
@@ -298,22 +336,28 @@ class SubmissionFile(pytest.File):
 
 
 class Verdict(AssertionError):
-    """A gradcheck item's failure; its text is the whole report for that item."""
+    """A gradcheck item's failure; its text is the whole message for that item."""
 
 
 class GradcheckItem(pytest.Item):
-    """Base of every item the plugin makes; failures print reports, student errors their own traceback."""
+    """Base of every item the plugin makes: it computes a :class:`CheckResult` and renders it.
+
+    Items of one implementation that judge gradients (cases, blocks, self-consistency) form a
+    group: the group's most telling failure (:func:`gradcheck.grading.lead`) prints its full
+    report, the others one line pointing at it.
+    """
 
     impl: Implementation | None = None
     case: Case | None = None
-    oracle: str | None = None
     check = ""
+    grouped = False
 
     def __init__(self, *, judge: _Judge | None = None, impl: Implementation | None = None, **kwargs):
         super().__init__(**kwargs)
         self.judge = judge
         self.impl = impl
-        self.gradcheck_result: dict[str, Any] = {}
+        self.result: CheckResult | None = None
+        self.shown_in_full = False
 
     def describe(self) -> dict[str, Any]:
         impl = self.impl
@@ -323,8 +367,9 @@ class GradcheckItem(pytest.Item):
             "convention": impl.convention if impl else None,
             "model": (impl.model or None) if impl else None,
             "case": self.case.name if self.case is not None else None,
-            "oracle": self.oracle,
             "check": self.check,
+            "name": self.name,
+            "index": self.judge.index.get(self.nodeid, 0) if self.judge else 0,
         }
 
     def reportinfo(self):
@@ -332,73 +377,93 @@ class GradcheckItem(pytest.Item):
         # (A domain that ends the node id would have its dots turned into "::" by the terminal.)
         return self.path, None, f"{self.name} ({_display(self.path, self.config.rootpath)})"
 
-    def _show_output(self, text: str) -> None:
-        if text.strip():
-            self.add_report_section("call", "student output", text)
+    def compute(self) -> CheckResult:
+        raise NotImplementedError
+
+    def render(self, result: CheckResult) -> str:
+        self.shown_in_full = True
+        return result.text
+
+    def runtest(self) -> None:
+        result = self.result = self.compute()
+        if result.status == "skipped":
+            pytest.skip(result.text)
+        if result.failed:
+            text = self.render(result)
+            if self.shown_in_full and result.output.strip() and self.judge.first_output(self.path):
+                self.add_report_section("call", "student output", capped_output(result.output))
+            raise Verdict(text)
 
     def repr_failure(self, excinfo, style=None):
         exc = excinfo.value
-        if isinstance(exc, StudentError):
-            self._show_output(exc.output)
-            return _student_traceback(exc, self.case)
         if isinstance(exc, Verdict):
             return str(exc)
+        if isinstance(exc, StudentError):
+            return student_traceback(exc, self.case)
         return super().repr_failure(excinfo, style=style)
 
 
-def _student_traceback(err: StudentError, case: Case | None) -> str:
-    where = f" on case {case.name}" if case is not None else ""
-    cause = err.__cause__
-    if cause is None and not err.traceback_text:
-        return f"{err}{where}."
-    exc_type = err.exc_type or type(cause).__name__
-    text = err.traceback_text or student_frames_text(cause)
-    return f"{err.what} raised {exc_type}{where}; your traceback (gradcheck's frames hidden):\n\n{text}"
+class _Grouped(GradcheckItem):
+    """An item of an implementation's group: shown in full when it is the group's lead."""
+
+    grouped = True
+
+    def compute(self) -> CheckResult:
+        return self.judge.grouped_result(self)
+
+    def own(self) -> CheckResult:
+        raise NotImplementedError
+
+    def render(self, result: CheckResult) -> str:
+        group = self.judge.group_results(self.impl)
+        top = lead(group)
+        if top is not result:
+            return pointer_line(result, top, self.impl.name)
+        self.shown_in_full = True
+        others = same_mistake_line(result, group)
+        return f"{result.text}\n{others}" if others else result.text
 
 
-def _judge_report(report: Any, outcome: Outcome) -> tuple[bool, str]:
-    text = str(report)
-    extra = [f"problem: {p}" for p in outcome.problems] + [f"note: {n}" for n in outcome.notes]
-    return bool(report.ok) and not outcome.problems, "\n".join([text, *extra]) if extra else text
-
-
-def _report_dict(report: Any) -> dict:
-    try:
-        return report.to_dict()
-    except Exception:  # a report that cannot describe itself must not lose the verdict
-        return {"text": str(report)}
-
-
-class CaseItem(GradcheckItem):
-    """One implementation on one case, judged by one oracle."""
+class CaseItem(_Grouped):
+    """One implementation on one case, judged by every selected oracle."""
 
     check = "gradients"
 
-    def __init__(self, *, case: Case, oracle: str, **kwargs):
+    def __init__(self, *, case: Case, **kwargs):
         super().__init__(**kwargs)
         self.case = case
-        self.oracle = oracle
 
-    def runtest(self) -> None:
-        from ..judge import check_gradients
+    def own(self) -> CheckResult:
+        return self.judge.grader.case(self.impl, self.case)
 
-        outcome = self.judge.outcome(self.impl, self.case)
-        try:
-            report = check_gradients(outcome.grads, self.case, oracles=(self.oracle,),
-                                     intermediates=outcome.intermediates or None, **self.judge.options())
-        except (ValueError, TypeError) as exc:  # gradients it cannot take (names, types): its message says which
-            self._show_output(outcome.output)
-            message = str(exc)
-            self.gradcheck_result = {"wrong": None, "message": message}
-            raise Verdict(f"{self.impl.name} on case {self.case.name} cannot be judged by the {self.oracle} oracle:\n"
-                          f"{message}") from None
-        diagnosis = None if report.diagnosis is None else report.diagnosis.to_dict()
-        ok, text = _judge_report(report, outcome)
-        self.gradcheck_result = {"wrong": list(report.wrong), "problems": outcome.problems,
-                                 "diagnosis": diagnosis, "report": _report_dict(report)}
-        if not ok:
-            self._show_output(outcome.output)
-            raise Verdict(text)
+
+class BlockItem(_Grouped):
+    """A building block of the course's network, on every layer of one case."""
+
+    check = "block"
+
+    def __init__(self, *, case: Case, **kwargs):
+        super().__init__(**kwargs)
+        self.case = case
+
+    def own(self) -> CheckResult:
+        return self.judge.grader.block(self.impl, self.case)
+
+
+class SelfItem(_Grouped):
+    """A model-free implementation checked against its own cost."""
+
+    check = "self-consistency"
+
+    def __init__(self, *, reg: float, **kwargs):
+        super().__init__(**kwargs)
+        self.reg = reg
+
+    def describe(self):
+        return {**super().describe(), "reg": self.reg}
+
+    def own(self) -> CheckResult:
+        return self.judge.grader.self_consistency(self.impl, self.reg)
 
 
 class ShapesItem(GradcheckItem):
@@ -410,23 +475,8 @@ class ShapesItem(GradcheckItem):
         super().__init__(**kwargs)
         self.cases = cases
 
-    def runtest(self) -> None:
-        from ..shapes import shape_problems
-
-        problems: list[str] = []
-        for case in self.cases:
-            self.case = case
-            outcome = self.judge.outcome(self.impl, case)
-            table = case.shape_table
-            named = {k: v for k, v in {**outcome.grads, **outcome.intermediates}.items()}
-            named = {k: v for k, v in named.items()
-                     if k in table or any(k == f"{p}{n}" for p in ("dJd", "dEd", "dCd", "d") for n in case.param_names)}
-            found = [f"{case.name}: {p}" for p in shape_problems(named, case)]
-            problems += [p for p in found if p not in problems]
-        self.case = None
-        self.gradcheck_result = {"problems": problems}
-        if problems:
-            raise Verdict("\n".join(problems))
+    def compute(self) -> CheckResult:
+        return self.judge.grader.shapes(self.impl, self.cases)
 
 
 class InterfaceItem(GradcheckItem):
@@ -438,74 +488,8 @@ class InterfaceItem(GradcheckItem):
         super().__init__(**kwargs)
         self.cases = cases
 
-    def runtest(self) -> None:
-        problems: list[str] = []
-        output = ""
-        failing = []
-        for case in self.cases:
-            self.case = case
-            found, out = self.impl.interface(case, self.judge.timeout)
-            output += out
-            if found:
-                failing.append(case.name)
-                if len(failing) == 1:  # the first case that shows a problem says enough
-                    problems += [f"{case.name}: {p}" for p in found]
-        self.case = None
-        if len(failing) > 1:
-            problems.append(f"(also wrong on {', '.join(failing[1:])})")
-        self.gradcheck_result = {"problems": problems}
-        if problems:
-            self._show_output(output)
-            raise Verdict("\n".join(problems))
-
-
-class BlockItem(GradcheckItem):
-    """A building block of the course's network, on every layer of one case."""
-
-    check = "block"
-
-    def __init__(self, *, case: Case, **kwargs):
-        super().__init__(**kwargs)
-        self.case = case
-
-    def runtest(self) -> None:
-        problems, output = self.impl.check(self.case, self.judge.timeout)
-        self.gradcheck_result = {"problems": problems}
-        if problems:
-            self._show_output(output)
-            raise Verdict("\n".join(problems) + "\n(compared with the reference backward pass of the course's network)")
-
-
-class SelfItem(GradcheckItem):
-    """A model-free implementation checked against its own cost, by one oracle."""
-
-    check = "self-consistency"
-
-    def __init__(self, *, reg: float, oracle: str, **kwargs):
-        super().__init__(**kwargs)
-        self.reg = reg
-        self.oracle = oracle
-
-    def describe(self):
-        return {**super().describe(), "reg": self.reg}
-
-    def runtest(self) -> None:
-        from ..judge import check_function
-
-        cost, grad, params, finish = self.impl.problem(self.reg, self.config.option.gradcheck_seed, self.judge.timeout)
-        try:
-            report = check_function(cost, grad, params, oracles=(self.oracle,), **self.judge.options())
-        except StudentError as exc:
-            exc.output = exc.output or finish()[1]
-            raise
-        problems, output = finish()
-        outcome = Outcome(problems=problems, output=output)
-        ok, text = _judge_report(report, outcome)
-        self.gradcheck_result = {"wrong": list(report.wrong), "problems": outcome.problems,
-                                 "report": _report_dict(report)}
-        if not ok:
-            self._show_output(outcome.output)
-            raise Verdict(f"{self.impl.name}.loss(X, y, reg={self.reg:g}) against its own loss, on drawn data:\n{text}")
+    def compute(self) -> CheckResult:
+        return self.judge.grader.interface(self.impl, self.cases)
 
 
 class HypothesisItem(GradcheckItem):
@@ -513,26 +497,22 @@ class HypothesisItem(GradcheckItem):
 
     check = "hypothesis"
 
-    def runtest(self) -> None:
+    def compute(self) -> CheckResult:
         with _without_assertion_rewriting():  # hypothesis is a library here, not a test module
-            from ..students.drawn import check_drawn, reproduce_command
+            from ..students.drawn import reproduce_command
 
         o = self.config.option
         target = _display(self.path, Path(self.config.invocation_params.dir))
-        result = check_drawn(
-            self.impl, examples=o.gradcheck_examples, seed=o.gradcheck_seed, timeout=self.judge.timeout,
-            use_jax="jax" in o.gradcheck_oracles, module=self.path.stem,
+        return self.judge.grader.drawn(
+            self.impl, module=self.path.stem,
             reproduce=reproduce_command(target, o.gradcheck_seed, o.gradcheck_examples, self.impl.name,
-                                        tuple(o.gradcheck_course or ())),
-            explain_error=_student_traceback)
-        self.gradcheck_result = {"hypothesis": result.to_dict()}
-        if result.unconfirmed:
-            self.gradcheck_result["message"] = result.message
-            pytest.skip(result.message)
-        if not result.ok:
-            self._show_output(result.output)
-            raise Verdict(f"{self.impl.name} on networks drawn by Hypothesis ({_drawn_count(result.examples)}, "
-                          f"--gradcheck-seed={result.seed}):\n{result.message}")
+                                        tuple(o.gradcheck_course or ())))
+
+    def render(self, result: CheckResult) -> str:
+        if drawn_repeats(result, lead(self.judge.group_results(self.impl))):  # a worked example shows it in full
+            return compact_drawn(result)
+        self.shown_in_full = True
+        return result.text
 
 
 @contextlib.contextmanager
@@ -554,10 +534,6 @@ def _without_assertion_rewriting():
             sys.meta_path.insert(i, hook)
 
 
-def _drawn_count(n: int) -> str:
-    return f"{n} drawn" if n != 1 else "1 drawn"
-
-
 class ImportItem(GradcheckItem):
     """A submission that cannot be imported fails here, and only here."""
 
@@ -568,15 +544,11 @@ class ImportItem(GradcheckItem):
         self.error = error
         self.output = output
 
-    def runtest(self) -> None:
-        self.gradcheck_result = {"message": str(self.error)}
-        self._show_output(self.output)
-        raise Verdict(_import_failure(self.path, self.error))
-
-
-def _import_failure(path: Path, exc: RemoteError) -> str:
-    text = exc.traceback_text or str(exc)
-    return f"{path.name} cannot be imported, so none of its gradients can be checked:\n\n{text}"
+    def compute(self) -> CheckResult:
+        text = self.error.traceback_text or str(self.error)
+        return CheckResult("import", "import", "failed", output=self.output,
+                           text=f"{self.path.name} cannot be imported, so none of its gradients can be checked:\n\n{text}",
+                           data={"message": str(self.error)})
 
 
 class NothingItem(GradcheckItem):
@@ -584,7 +556,8 @@ class NothingItem(GradcheckItem):
 
     check = "recognise"
 
-    def runtest(self) -> None:
+    def compute(self) -> CheckResult:
         # A helper module beside the submissions (the course's dnn_utils, testCases) is no failure.
-        self.gradcheck_result = {"message": "nothing recognised"}
-        pytest.skip(f"nothing in {self.path.name} is recognised (see --gradcheck in pytest --help for the conventions)")
+        return CheckResult("nothing-recognised", "recognise", "skipped",
+                           text=f"nothing in {self.path.name} is recognised (see --gradcheck in pytest --help "
+                                f"for the conventions)")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..course import courses
 from .implementation import StudentError
 from .recognise import conventions
 from .sandbox import MAX_OPEN, RemoteImplementation, Sandbox, SandboxSettings
@@ -151,6 +152,7 @@ def recognise_all(targets: list[str], invocation_dir: Path, settings: SandboxSet
         TargetError: a target is not found, or nothing in it is recognised.
     """
     named = find_submissions(targets, invocation_dir)
+    courses()  # every course is registered before the threads below describe implementations by model
     unique: dict[Path, Submission] = {}
     for _, _, found in named:
         for sub in found:
