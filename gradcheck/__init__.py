@@ -21,6 +21,7 @@ _WHERE = {
     "model_names": "course", "register_course": "course",
     "assert_gradients": "judge", "check_function": "judge", "check_gradients": "judge",
     "numerical_gradient": "judge",
+    "OracleUnavailable": "oracles",
     "ArrayResult": "report", "GradientMismatch": "report", "OracleResult": "report", "Report": "report",
     "ShapeMismatch": "shapes", "assert_shapes": "shapes",
     "implements": "students.recognise",
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
         register_course,
     )
     from .judge import assert_gradients, check_function, check_gradients, numerical_gradient
+    from .oracles import OracleUnavailable
     from .report import ArrayResult, GradientMismatch, OracleResult, Report
     from .shapes import ShapeMismatch, assert_shapes
     from .students.recognise import implements
@@ -71,6 +73,7 @@ __all__ = [
     "Mistake",
     "Model",
     "OracleResult",
+    "OracleUnavailable",
     "Report",
     "ShapeMismatch",
     "Structure",
