@@ -4,7 +4,8 @@ The public surface is what this module lists in ``__all__``; everything else is 
 
 Imports: nothing until a public name is first used; then the module that defines it
 (:mod:`gradcheck.case`, :mod:`gradcheck.course`, :mod:`gradcheck.judge`, :mod:`gradcheck.report`,
-:mod:`gradcheck.shapes`, :mod:`gradcheck.students.recognise`).
+:mod:`gradcheck.shapes`, :mod:`gradcheck.students.recognise`), and a submodule when it is first used as
+an attribute: ``import gradcheck; gradcheck.strategies.welch_cases()`` needs no import of its own.
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ _WHERE = {
     "implements": "students.recognise",
 }
 
+#: The public submodules, imported when first used as attributes (``gradcheck.strategies.welch_cases()``).
+_SUBMODULES = ("oracles", "strategies")
+
 if TYPE_CHECKING:
+    from . import oracles as oracles
+    from . import strategies as strategies
     from .case import Case, case_names, load_case, make_case
     from .course import (
         Course,
@@ -55,13 +61,15 @@ def __getattr__(name: str):
         globals()[name] = value
         return value
     try:
-        return importlib.import_module(f".{name}", __name__)  # a submodule: gradcheck.oracles, ...
-    except ModuleNotFoundError:
+        return importlib.import_module(f".{name}", __name__)  # a submodule: gradcheck.strategies, ...
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__name__}.{name}":
+            raise  # the submodule is there, and something it imports is not (hypothesis, ...): say that
         raise AttributeError(f"module 'gradcheck' has no attribute {name!r}") from None
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    return sorted({*globals(), *__all__, *_SUBMODULES})
 
 
 __all__ = [
