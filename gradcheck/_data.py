@@ -12,7 +12,7 @@ import functools
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["ENTRY_POINT_GROUP", "bundled_names", "data_dir"]
+__all__ = ["ENTRY_POINT_GROUP", "bundled_names", "data_dir", "examples_dir"]
 
 #: The entry-point group through which an installed distribution adds a course.
 ENTRY_POINT_GROUP = "gradcheck.courses"
@@ -30,6 +30,17 @@ def data_dir():
         "gradcheck's case files are missing: neither gradcheck/_fixtures/cases (an installed wheel) "
         f"nor {checkout} (a source checkout) exists. Reinstall pytest-gradcheck."
     )
+
+
+def examples_dir() -> Path:
+    """The folder of example submissions (``correct/``, ``wrong/``, ``courses/``): inside the installed
+    package (``gradcheck/examples``), else the source checkout's ``examples/``."""
+    here = Path(__file__).resolve().parent
+    for folder in (here / "examples", here.parent / "examples"):
+        if (folder / "correct").is_dir():
+            return folder
+    raise FileNotFoundError(f"gradcheck's examples are missing: neither {here / 'examples'} (an installed wheel) "
+                            f"nor {here.parent / 'examples'} (a source checkout) exists. Reinstall pytest-gradcheck.")
 
 
 @functools.cache
