@@ -1,7 +1,9 @@
-"""Where gradcheck finds things: its own case files, and the entry-point group of installed courses.
+"""Where gradcheck finds things: its own case files, its example submissions, and the entry-point group of
+installed courses.
 
 The case files hold the built-in courses' worked examples. In a wheel they live in ``gradcheck/_fixtures/cases``; in a source checkout (an editable install
-included) in the repository's ``fixtures/cases``. Nothing here reads a file's contents.
+included) in the repository's ``fixtures/cases``; the examples likewise in ``gradcheck/examples`` or the
+repository's ``examples``. Nothing here reads a file's contents.
 
 Imports: the standard library only.
 """
