@@ -4,7 +4,8 @@ The public surface is what this module lists in ``__all__``; everything else is 
 
 Imports: nothing until a public name is first used; then the module that defines it
 (:mod:`gradcheck.case`, :mod:`gradcheck.course`, :mod:`gradcheck.judge`, :mod:`gradcheck.report`,
-:mod:`gradcheck.shapes`, :mod:`gradcheck.students.recognise`, :mod:`gradcheck.grading`).
+:mod:`gradcheck.shapes`, :mod:`gradcheck.students.recognise`, :mod:`gradcheck.grading`), and a submodule when it is first used as
+an attribute: ``import gradcheck; gradcheck.strategies.welch_cases()`` needs no import of its own.
 """
 
 from __future__ import annotations
@@ -21,13 +22,19 @@ _WHERE = {
     "model_names": "course", "register_course": "course",
     "assert_gradients": "judge", "check_function": "judge", "check_gradients": "judge",
     "numerical_gradient": "judge",
+    "OracleUnavailable": "oracles",
     "ArrayResult": "report", "GradientMismatch": "report", "OracleResult": "report", "Report": "report",
     "ShapeMismatch": "shapes", "assert_shapes": "shapes",
     "implements": "students.recognise",
     "check_submission": "grading", "assert_submission": "grading",
 }
 
+#: The public submodules, imported when first used as attributes (``gradcheck.strategies.welch_cases()``).
+_SUBMODULES = ("oracles", "strategies")
+
 if TYPE_CHECKING:
+    from . import oracles as oracles
+    from . import strategies as strategies
     from .case import Case, case_names, load_case, make_case
     from .course import (
         Course,
@@ -44,6 +51,7 @@ if TYPE_CHECKING:
     )
     from .grading import assert_submission, check_submission
     from .judge import assert_gradients, check_function, check_gradients, numerical_gradient
+    from .oracles import OracleUnavailable
     from .report import ArrayResult, GradientMismatch, OracleResult, Report
     from .shapes import ShapeMismatch, assert_shapes
     from .students.recognise import implements
@@ -55,13 +63,15 @@ def __getattr__(name: str):
         globals()[name] = value
         return value
     try:
-        return importlib.import_module(f".{name}", __name__)  # a submodule: gradcheck.oracles, ...
-    except ModuleNotFoundError:
+        return importlib.import_module(f".{name}", __name__)  # a submodule: gradcheck.strategies, ...
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__name__}.{name}":
+            raise  # the submodule is there, and something it imports is not (hypothesis, ...): say that
         raise AttributeError(f"module 'gradcheck' has no attribute {name!r}") from None
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    return sorted({*globals(), *__all__, *_SUBMODULES})
 
 
 __all__ = [
@@ -73,6 +83,7 @@ __all__ = [
     "Mistake",
     "Model",
     "OracleResult",
+    "OracleUnavailable",
     "Report",
     "ShapeMismatch",
     "Structure",

@@ -245,14 +245,14 @@ def case_names() -> tuple[str, ...]:
 
 
 def load_case(name: str) -> Case:
-    """The worked example called ``name`` (see :func:`case_names`).
+    """The worked example called ``name`` (see :func:`case_names`); underscores may stand for hyphens,
+    as in the fixtures' names (``load_case("three_examples")`` is ``three-examples``).
 
     Raises:
         ValueError: no such case; the message lists the names there are.
     """
     index = _index()
-    if name not in index:
-        alt = name.replace("_", "-")
-        hint = f" Did you mean {alt!r}?" if alt in index else ""
-        raise ValueError(f"no worked example called {name!r}; the cases are {', '.join(index)}.{hint}")
-    return index[name]
+    for candidate in (name, name.replace("_", "-")):
+        if candidate in index:
+            return index[candidate]
+    raise ValueError(f"no worked example called {name!r}; the cases are {', '.join(index)}.")

@@ -60,7 +60,8 @@ class Context:
         self.grads, self.inter = self.model.backward(self.inputs, self.params)
 
 
-GENERIC_IDS = ("sign-flipped", "scaled", "transposed", "swapped", "zero", "not-finite", "wrong-shape")
+GENERIC_IDS = ("sign-flipped", "scaled", "proportional", "transposed", "swapped", "zero", "not-finite",
+               "wrong-shape")
 
 
 
@@ -108,6 +109,13 @@ def _matches(user: np.ndarray | None, cand: np.ndarray) -> bool:
 _NAMED_FACTORS = [(Fraction(2), "2"), (Fraction(4), "4"), (Fraction(1, 2), "1/2"), (Fraction(1, 4), "1/4")]
 
 
+def _factor_words(m: int | None) -> str:
+    """The factors a ``scaled`` finding names, as a list in words: "2, 4, 1/2, 1/4, m = 3 or 1/m = 1/3"."""
+    words = [label for _, label in _NAMED_FACTORS]
+    words += [f"m = {m}", f"1/m = 1/{m}"] if m and m > 1 else []
+    return f"{', '.join(words[:-1])} or {words[-1]}"
+
+
 def _name_factor(c: float, m: int | None) -> str | None:
     candidates = list(_NAMED_FACTORS)
     if m and m > 1:
@@ -136,8 +144,12 @@ def _generic(name: str, label: str, user: np.ndarray | None, ref: np.ndarray, m:
                 if abs(c + 1) <= 1e-6:
                     return "sign-flipped", f"{label} has the wrong sign: it is -1 times the true gradient."
                 named = _name_factor(c, m)
-                factor = named if named else f"{c:.6g}"
-                return "scaled", f"{label} is {factor} times the true gradient."
+                if named:
+                    return "scaled", f"{label} is {named} times the true gradient."
+                return "proportional", (f"{label} is proportional to the true gradient, by {c:.6g}, which is no "
+                                        f"simple factor ({_factor_words(m)}): not a missing average or a doubled "
+                                        "term, but a constant multiplied in, or a wrong formula that is "
+                                        "proportional on this case.")
     if user.ndim == 2 and user.shape == ref.shape[::-1] and _matches(user.T, ref):
         return "transposed", f"{label} is the transpose of the true gradient."
     if user.shape != ref.shape and not (user.size == ref.size == 1):

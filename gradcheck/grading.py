@@ -167,9 +167,11 @@ def student_traceback(err: StudentError, case: Any = None) -> str:
 def _jax_missing() -> str | None:
     import importlib.util
 
-    if importlib.util.find_spec("jax") is None:
-        return "the jax oracle was skipped: JAX is not installed (pip install jax)"
-    return None
+    try:
+        found = importlib.util.find_spec("jax") is not None
+    except (ImportError, ValueError):
+        found = False
+    return None if found else "jax oracle not used: jax is not installed; pip install jax"
 
 
 @dataclass
@@ -215,6 +217,7 @@ class Grader:
     def case(self, impl: Implementation, case) -> CheckResult:
         """The implementation's gradients on ``case``, judged by every selected oracle at once."""
         from .judge import check_gradients
+        from .oracles import OracleUnavailable
 
         result = CheckResult(case.name, "gradients", case=case)
         try:
@@ -228,6 +231,9 @@ class Grader:
         try:
             report = check_gradients(outcome.grads, case, oracles=oracles,
                                      intermediates=outcome.intermediates or None, **self.options())
+        except OracleUnavailable as exc:  # not installed here (jax alone): no judgement, and no points lost
+            result.status, result.text = "skipped", str(exc)
+            return result
         except (ValueError, TypeError) as exc:  # gradients it cannot take (names, types): its message says which
             result.status, result.output = "failed", outcome.output
             result.text = f"{impl.name} on case {case.name} cannot be judged:\n{exc}"

@@ -57,6 +57,7 @@ from .oracles import (
     STRUCTURED_WIDE_LIMIT,
     InPlaceCost,
     Kink,
+    OracleUnavailable,
     central_differences,
     course_difference,
     flatten,
@@ -469,6 +470,10 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     Returns:
         A :class:`Report`; ``str(report)`` is the human report.
 
+    Raises:
+        OracleUnavailable: ``oracles="jax"`` (or jax and oracles that could not run) where jax
+            cannot be imported; with another oracle running, jax is left out with a note instead.
+
     Example:
         >>> report = check_gradients({"dJdW1": dJdW1, "dJdW2": dJdW2}, load_case("three-examples"))
         >>> report.ok, report.wrong
@@ -524,7 +529,7 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
             notes.append(message)
     inter_refs: dict[str, _Ref] = {}
     alt = None
-    jax = _load_jax(results, notes) if "jax" in oracles else None
+    jax, no_jax = _load_jax(results, notes) if "jax" in oracles else (None, None)
     if jax is not None:
         refs["jax"], inter_refs, jax_note = _jax_references(model, inputs, params)
         if jax_note:
@@ -532,7 +537,7 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
         if any(k.exact for k in kinks):
             alt = jax.model_gradients(model, inputs, params, relu_prime_at_zero=1)[0]
     if not refs:
-        raise ValueError(f"none of the oracles {oracles!r} could run: {'; '.join(notes)}")
+        raise _none_ran(oracles, notes, no_jax)
     _exclude_kinks(refs, kinks, layout, notes, alt)
     if kinks and "scipy" in results and results["scipy"].available:
         results["scipy"].message = "its norm and difference include the elements at a relu kink"
@@ -618,14 +623,22 @@ def _unjudgeable(case_name: str, model_name: str, user, names, table, oracles, c
 
 
 def _load_jax(results: dict, notes: list[str]):
-    """The JAX oracle's module, or None (with a note) when jax cannot be imported."""
+    """The JAX oracle's module and None; or, when jax cannot be imported, None (with a note) and the
+    :class:`OracleUnavailable` to raise if no other oracle runs."""
     try:
         from .oracles import jax as _jax
     except ImportError as exc:
+        hint = "pip install -U jax" if "too old" in str(exc) else "pip install jax"
         results["jax"] = OracleResult("jax", _TITLES["jax"], available=False, message=f"jax cannot be imported: {exc}")
-        notes.append(f"jax oracle not used: jax cannot be imported ({exc}); pip install jax")
-        return None
-    return _jax
+        notes.append(f"jax oracle not used: jax cannot be imported ({exc}); {hint}")
+        return None, OracleUnavailable(f"the jax oracle cannot run: jax cannot be imported ({exc}); "
+                                       f"install it with {hint}")
+    return _jax, None
+
+
+def _none_ran(oracles: tuple[str, ...], notes: list[str], missing: OracleUnavailable | None) -> Exception:
+    """The error when no requested oracle could run: ``missing`` when jax, the one asked for, is not installed."""
+    return missing or ValueError(f"none of the oracles {oracles!r} could run: {'; '.join(notes)}")
 
 
 def _flat_refs(values: np.ndarray, errors: np.ndarray, layout) -> dict[str, _Ref]:
@@ -913,6 +926,10 @@ def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[s
     Returns:
         A :class:`Report` with one entry per parameter.
 
+    Raises:
+        OracleUnavailable: as :func:`check_gradients`, when jax is the only oracle asked for and
+            cannot be imported.
+
     Example:
         >>> check_function(lambda p: (p["w"] ** 2).sum(), lambda p: {"w": 2 * p["w"]}, {"w": np.ones(3)}).ok
         True
@@ -956,10 +973,9 @@ def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[s
         message = _scipy_refs(user, layout, theta, lambda t: float(flat_cost(t[None, :])[0]), refs, results, safety)
         if message:
             notes.append(message)
-    if "jax" in oracles:
-        _jax_function_refs(cost, params, refs, results, notes)
+    no_jax = _jax_function_refs(cost, params, refs, results, notes) if "jax" in oracles else None
     if not refs:
-        raise ValueError(f"none of the oracles {oracles!r} could run: {'; '.join(notes)}")
+        raise _none_ran(oracles, notes, no_jax)
     results = _summaries(oracles, refs, results)
     table = {k: tuple(f"{k}.shape[{i}]" for i in range(np.ndim(v))) for k, v in params.items()}
     shape_msgs = {k: _plain_shape_message(name, v, params[k]) for k, (name, v) in user.items()}
@@ -1007,20 +1023,22 @@ def _plain_shape_message(name: str, value: Any, param: np.ndarray) -> str:
     return f"{name} has shape {got} but must be {param.shape}, the shape of the parameter"
 
 
-def _jax_function_refs(cost, params, refs, results, notes) -> None:
-    """JAX's gradient of a user's cost when it is traceable; a note when it is not.
+def _jax_function_refs(cost, params, refs, results, notes) -> OracleUnavailable | None:
+    """JAX's gradient of a user's cost when it is traceable; a note when it is not (and the error
+    to raise if no other oracle runs, when jax cannot be imported).
 
     Its error estimate is 0: JAX differentiates the cost's own float64 expressions exactly,
     and the round-off of both sides is covered by the judging floor.
     """
-    _jax = _load_jax(results, notes)
+    _jax, missing = _load_jax(results, notes)
     if _jax is None:
-        return
+        return missing
     try:
         grads = _jax.cost_gradient(cost, params)
     except _jax.NotTraceable as exc:
         results["jax"] = OracleResult("jax", _TITLES["jax"], available=False, message=str(exc))
         notes.append(f"jax oracle not used: the cost is not JAX-traceable ({exc})")
-        return
+        return None
     refs["jax"] = {k: _Ref(v.reshape(np.shape(params[k])), np.zeros(np.shape(params[k]))) for k, v in grads.items()}
+    return None
 

@@ -67,6 +67,11 @@ def test_the_wheel_ships_the_cases(tmp_path):
     assert "gradcheck/_fixtures/cases/coursera-l3.json" in names
     assert "gradcheck/py.typed" in names
     assert any(n.endswith("entry_points.txt") for n in names)
+    assert "pytest_gradcheck-0.1.0.dist-info/licenses/LICENSE" in names
+    assert "gradcheck/examples/correct/neural_network.py" in names
+    assert not [n for n in names if n.endswith("make_cases.py")]  # a development script, which needs mpmath
+    metadata = zipfile.ZipFile(wheel).read("pytest_gradcheck-0.1.0.dist-info/METADATA").decode()
+    assert "License-Expression: MIT" in metadata and "Project-URL: Source, https://github.com/" in metadata
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
@@ -80,6 +85,9 @@ def test_the_wheel_ships_the_cases(tmp_path):
         for name in gradcheck.case_names():
             case = gradcheck.load_case(name)
             assert case.expected["grads"], name
+        from gradcheck._data import examples_dir
+        assert str(examples_dir()).startswith(SITE), examples_dir()
+        assert (examples_dir() / "correct" / "neural_network.py").is_file()
         print(len(gradcheck.case_names()))
         """
     ).replace("SITE", repr(str(target)))

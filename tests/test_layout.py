@@ -140,3 +140,26 @@ def test_importing_the_plugin_imports_nothing_heavy():
             "print(' '.join(m for m in ('numpy', 'scipy', 'jax', 'hypothesis') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.strip()
     assert out == ""
+
+
+def test_gradcheck_strategies_needs_no_import_of_its_own():
+    import subprocess
+    import sys
+
+    code = ("import sys, gradcheck; assert 'gradcheck.strategies' not in sys.modules and 'numpy' not in sys.modules; "
+            "print(gradcheck.strategies.welch_cases.__name__, 'strategies' in dir(gradcheck))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.strip()
+    assert out == "welch_cases True"
+
+
+def test_a_missing_dependency_of_a_submodule_is_named_not_hidden_as_a_missing_attribute(monkeypatch):
+    import sys
+
+    monkeypatch.delitem(sys.modules, "gradcheck.strategies", raising=False)
+    if "strategies" in vars(gradcheck):  # (hasattr would import it)
+        monkeypatch.delattr(gradcheck, "strategies")
+    monkeypatch.setitem(sys.modules, "hypothesis", None)  # importing it now raises ModuleNotFoundError
+    with pytest.raises(ModuleNotFoundError, match="hypothesis"):
+        gradcheck.strategies  # noqa: B018
+    with pytest.raises(AttributeError, match="module 'gradcheck' has no attribute 'strategy'"):
+        gradcheck.strategy  # noqa: B018

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,8 @@ import gradcheck
 from gradcheck.diagnosis import GENERIC_IDS, catalog, diagnose, localise
 
 from . import mutants
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def _welch(case, bug, **kw):
@@ -164,3 +168,38 @@ def test_the_courses_planted_bugs_are_reported_as_scaled_in_the_report(coursera_
     report = gradcheck.check_gradients(grads, coursera_l3)
     assert sorted(report.wrong) == ["W2", "b1"]
     assert "likely mistake: db1 is 4 times the true gradient. dW2 is 2 times the true gradient." in str(report)
+
+
+# ---------------------------------------------------------------- scale factors: only the simple ones are named
+
+
+@pytest.mark.parametrize(("factor", "named"), [(2.0, "2"), (0.25, "1/4"), (3.0, "m = 3"), (1 / 3, "1/m = 1/3")])
+def test_a_simple_factor_is_named_as_a_scale(factor, named):
+    case = gradcheck.load_case("three-examples-asymmetric")
+    grads = {**case.expected["grads"], "W2": factor * case.expected["grads"]["W2"]}
+    d = diagnose(grads, case)
+    assert (d.id, d.message) == ("scaled", f"W2 is {named} times the true gradient.")
+
+
+def test_on_the_all_ones_case_the_q11_answer_is_not_named_a_scale_factor():
+    case = gradcheck.load_case("three-examples")
+    (path,) = [p for p in EXAMPLES.glob("wrong/q11_*.py")]
+    namespace: dict = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    net = namespace["Neural_Network"]()
+    net.W1, net.W2 = case.W1, case.W2
+    dJdW1, dJdW2 = net.costFunctionPrime(case.X, case.y)
+    d = diagnose({"dJdW1": dJdW1, "dJdW2": dJdW2}, case)
+    # All-ones weights make every entry of the true dJdW2 alike, so a2^T summed is a multiple of it (165.12).
+    assert d.id == "proportional" and "times the true gradient" not in d.message
+    assert d.message.startswith("dJdW2 is proportional to the true gradient, by 165.12, which is no simple factor "
+                                "(2, 4, 1/2, 1/4, m = 3 or 1/m = 1/3)")
+
+
+def test_the_readme_names_the_same_scale_factors_as_the_diagnosis():
+    from gradcheck.diagnosis import _NAMED_FACTORS
+
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    words = ", ".join(label for _, label in _NAMED_FACTORS)
+    assert f"only a factor of {words}, m or 1/m is named" in " ".join(readme.split())
+    assert "`proportional`" in readme

@@ -51,6 +51,15 @@ from .fd import (
 )
 from .scipy import ScipyCheck, course_difference, scipy_check
 
+
+class OracleUnavailable(ImportError):
+    """An oracle that was asked for cannot run here: what it needs is not installed (jax, or a jax too old).
+
+    Raised by :func:`gradcheck.check_gradients` and :func:`gradcheck.check_function` when no other
+    requested oracle ran; beside another oracle, the missing one is left out with a note instead.
+    The message ends with the command that installs it. The pytest plugin skips such an item.
+    """
+
 __all__ = [
     "BLACK_BOX_LADDER",
     "BLOCK_FLOATS",
@@ -64,6 +73,7 @@ __all__ = [
     "InPlaceCost",
     "Kink",
     "Layout",
+    "OracleUnavailable",
     "Quotients",
     "ScipyCheck",
     "broadcast_values",

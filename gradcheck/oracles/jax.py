@@ -16,6 +16,9 @@ import numpy as np
 
 from ..course import Model
 
+if not hasattr(jax, "enable_x64"):  # the context manager is public from JAX 0.8 on
+    raise ImportError(f"jax {jax.__version__} is too old: the jax oracle needs jax>=0.8 (jax.enable_x64)")
+
 __all__ = ["cost_gradient", "model_gradients", "roundoff_spread"]
 
 

@@ -137,7 +137,7 @@ class _Judge:
         return [_settings_line(config), _tolerance_line(config),
                 f"gradcheck: {len(self.submissions)} submission{'s' * (len(self.submissions) != 1)}, "
                 f"{n_impl} implementation{'s' * (n_impl != 1)} recognised; " + _hypothesis_line(config),
-                *self._missing_hooks()]
+                *(f"gradcheck: {note}" for note in self.grader.judging_oracles()[1]), *self._missing_hooks()]
 
     def _missing_hooks(self) -> list[str]:
         """Items not offered because a course lacks the hook, said once per course."""
