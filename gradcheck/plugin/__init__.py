@@ -128,11 +128,39 @@ def _memory(value: str) -> int:
     return int(float(match.group(1)) * 1024 ** "_KMGT".index(match.group(2).upper() or "_"))
 
 
+NOTEBOOK_MODES = ("needed", "all")
+
+
+def _notebook(value: str) -> str:
+    if value not in NOTEBOOK_MODES:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a notebook policy: choose needed (imports, definitions and the assignments they "
+            f"use; cells that train, plot or load data are not run) or all (every cell in order)"
+        )
+    return value
+
+
+def notebook_mode(config: pytest.Config) -> str:
+    """``--gradcheck-notebook``, else the ini setting ``gradcheck_notebook``, else ``needed``.
+
+    Raises:
+        pytest.UsageError: the ini setting names no policy.
+    """
+    given = config.getoption("gradcheck_notebook", None)
+    if given:
+        return given
+    value = (config.getini("gradcheck_notebook") or "needed").strip()
+    try:
+        return _notebook(value)
+    except argparse.ArgumentTypeError as exc:
+        raise pytest.UsageError(f"ini setting gradcheck_notebook: {exc}") from None
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("gradcheck", "gradcheck: check hand-written backpropagation")
     group.addoption("--gradcheck", action="extend", nargs="+", metavar="TARGET", dest="gradcheck", default=None,
-                    help="check the gradients in TARGET: a .py file, a folder of them (each a submission), "
-                         "or a dotted module name")
+                    help="check the gradients in TARGET: a .py file, a .ipynb notebook, a folder of them (each a "
+                         "submission), or a dotted module name")
     group.addoption("--gradcheck-oracles", type=_oracles, default=ORACLES, dest="gradcheck_oracles",
                     metavar="LIST", help="comma-separated oracles to judge by: fd, scipy, jax (default: all three)")
     group.addoption("--gradcheck-tolerance", type=_tolerance, default=None, dest="gradcheck_tolerance",
@@ -163,6 +191,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "COURSE (repeatable; also the ini setting gradcheck_course)")
     parser.addini("gradcheck_course", type="linelist", default=[],
                   help="courses to add, one per line: course.py files (relative to the rootdir) or module names")
+    group.addoption("--gradcheck-notebook", type=_notebook, default=None, dest="gradcheck_notebook",
+                    metavar="POLICY", help="which cells of a notebook run: needed (default: imports, definitions "
+                                           "and the assignments they use) or all (every cell in order, matplotlib "
+                                           "on Agg); also the ini setting gradcheck_notebook")
+    parser.addini("gradcheck_notebook", default="",
+                  help="which cells of a notebook run: needed (the default) or all; --gradcheck-notebook wins")
     group.addoption("--gradcheck-examples", type=_count(1), default=50, dest="gradcheck_examples", metavar="N",
                     help="networks Hypothesis draws for each [hypothesis] item (default 50)")
 
@@ -224,6 +258,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _load_courses(config)
     targets = config.getoption("gradcheck", None)
     if targets:
+        config.option.gradcheck_notebook = notebook_mode(config)
         from .session import start
 
         start(config, targets, _course_specs(config))

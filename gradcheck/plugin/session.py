@@ -111,7 +111,7 @@ class _Judge:
         return [_settings_line(config), _tolerance_line(config),
                 f"gradcheck: {len(self.submissions)} submission{'s' * (len(self.submissions) != 1)}, "
                 f"{n_impl} implementation{'s' * (n_impl != 1)} recognised", _hypothesis_line(config),
-                *self._missing_hooks()]
+                *self._missing_hooks(), *_notebook_lines(config, self.submissions)]
 
     def _missing_hooks(self) -> list[str]:
         """Items not offered because a course lacks the hook, said once per course."""
@@ -174,6 +174,7 @@ class _Judge:
                 "passed": sum(r["outcome"] == "passed" for r in items),
                 "failed": sum(r["outcome"] == "failed" for r in items),
                 "skipped": sum(r["outcome"] == "skipped" for r in items),
+                **({"notebook_not_run": sub.notes} if sub.path.suffix == ".ipynb" else {}),
                 "items": items,
             })
         return {"gradcheck": _version(), "settings": _settings(self.config), "submissions": subs}
@@ -183,6 +184,38 @@ def _version() -> str:
     from .. import __version__
 
     return __version__
+
+
+def _notebook_lines(config: pytest.Config, submissions: list[Submission]) -> list[str]:
+    """Per notebook, the policy in force and the cells it did not run, and why."""
+    lines = []
+    for sub in submissions:
+        if sub.path.suffix != ".ipynb":
+            continue
+        mode = config.option.gradcheck_notebook
+        how = ("every cell in order (--gradcheck-notebook=all)" if mode == "all" else
+               "its imports, definitions and the assignments they use (--gradcheck-notebook=all runs every cell)")
+        lines.append(f"gradcheck: {_display(sub.path, config.rootpath)}: ran {how}")
+        lines += [f"  {note}" for note in sub.notes]
+    return lines
+
+
+def _where(item: pytest.Item) -> str:
+    """Where the item's code is: the file, or for a notebook the cell ("homework.ipynb, cell 7, line 3")."""
+    impl = item.impl
+    return getattr(impl, "where", "") or _display(item.path, item.config.rootpath)
+
+
+def _module_and_target(item: pytest.Item) -> tuple[str, str]:
+    """The name the generated code imports the submission by, and the target that repeats the run:
+    a dotted module as given, a file inside a package by its package name, a notebook by its file."""
+    sub = item.parent.submission
+    if sub.dotted:
+        return sub.dotted, sub.dotted
+    target = _display(item.path, Path(item.config.invocation_params.dir))
+    if sub.path.suffix == ".ipynb":
+        return sub.path.name, target
+    return sub.package or sub.path.stem, target
 
 
 def _display(path: Path, rootdir: Path) -> str:
@@ -197,7 +230,7 @@ def _sandbox_settings(config: pytest.Config, course_specs: list[tuple[str, Path]
 
     courses = [(spec, str(base)) for spec, base in course_specs]
     return SandboxSettings(config.option.gradcheck_timeout, config.option.gradcheck_memory, courses,
-                           sorted(HARNESS_FILES))
+                           sorted(HARNESS_FILES), notebook=config.option.gradcheck_notebook)
 
 
 def _submissions(config: pytest.Config, targets: list[str], course_specs) -> list[Submission]:
@@ -330,7 +363,7 @@ class GradcheckItem(pytest.Item):
     def reportinfo(self):
         # The failure header names the file too, so that a folder's reports tell alice's from bob's.
         # (A domain that ends the node id would have its dots turned into "::" by the terminal.)
-        return self.path, None, f"{self.name} ({_display(self.path, self.config.rootpath)})"
+        return self.path, None, f"{self.name} ({_where(self)})"
 
     def _show_output(self, text: str) -> None:
         if text.strip():
@@ -518,10 +551,10 @@ class HypothesisItem(GradcheckItem):
             from ..students.drawn import check_drawn, reproduce_command
 
         o = self.config.option
-        target = _display(self.path, Path(self.config.invocation_params.dir))
+        module, target = _module_and_target(self)
         result = check_drawn(
             self.impl, examples=o.gradcheck_examples, seed=o.gradcheck_seed, timeout=self.judge.timeout,
-            use_jax="jax" in o.gradcheck_oracles, module=self.path.stem,
+            use_jax="jax" in o.gradcheck_oracles, module=module,
             reproduce=reproduce_command(target, o.gradcheck_seed, o.gradcheck_examples, self.impl.name,
                                         tuple(o.gradcheck_course or ())),
             explain_error=_student_traceback)
@@ -576,6 +609,8 @@ class ImportItem(GradcheckItem):
 
 def _import_failure(path: Path, exc: RemoteError) -> str:
     text = exc.traceback_text or str(exc)
+    if path.suffix == ".ipynb":
+        return f"{path.name}'s cells cannot be run, so none of its gradients can be checked:\n\n{text}"
     return f"{path.name} cannot be imported, so none of its gradients can be checked:\n\n{text}"
 
 
