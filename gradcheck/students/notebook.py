@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import json
 import linecache
 import os
 import re
@@ -72,9 +73,11 @@ def read_cells(path: Path) -> list[Cell]:
     except (OSError, UnicodeDecodeError) as exc:
         raise NotebookError(f"{Path(path).name} cannot be read ({exc})") from None
     try:
-        nb = nbformat.reads(text, as_version=4)
-    except ValueError as exc:  # json.JSONDecodeError is one
+        json.loads(text)
+    except ValueError as exc:
         raise NotebookError(f"{Path(path).name} is not a notebook: its JSON does not parse ({exc})") from None
+    try:
+        nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat's own errors: a version it cannot read, a broken structure
         raise NotebookError(f"{Path(path).name} is not a notebook nbformat {nbformat.__version__} can read "
                             f"({type(exc).__name__}: {exc})") from None

@@ -272,7 +272,16 @@ def _where(obj, notebook: str) -> str:
     if code is None and isinstance(obj, type):
         code = next((f.__code__ for f in vars(obj).values() if hasattr(f, "__code__")), None)
     match = re.search(r", (cell \d+)$", getattr(code, "co_filename", ""))
-    return f"{notebook}, {match.group(1)}, line {code.co_firstlineno}" if match else ""
+    if not match:
+        return ""
+    line = code.co_firstlineno
+    if isinstance(obj, type):  # the class statement itself, above its first method
+        import linecache
+
+        lines = linecache.getlines(code.co_filename)
+        line = next((i + 1 for i in range(min(line, len(lines)) - 1, -1, -1)
+                     if re.match(rf"\s*class\s+{re.escape(obj.__name__)}\b", lines[i])), line)
+    return f"{notebook}, {match.group(1)}, line {line}"
 
 
 def _outcome(out) -> dict:
