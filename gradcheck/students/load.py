@@ -12,6 +12,7 @@ Imports: the standard library, :mod:`.recognise` (the conventions' descriptions)
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import re
@@ -169,7 +170,8 @@ def find_submissions(targets: list[str], invocation_dir: Path) -> list[tuple[str
     for target in targets:
         path = (invocation_dir / target).resolve()
         if path.is_dir():
-            found = [_submission(p, target, (str(path),)) for p in _folder_files(path)]
+            paths = tuple(dict.fromkeys((str(path), str(invocation_dir.resolve()))))
+            found = [_submission(p, target, paths) for p in _folder_files(path)]
             if not found:
                 raise TargetError(f"--gradcheck {target}: the folder {path} holds no .py files or notebooks.\n"
                                   + conventions_text())
@@ -241,7 +243,7 @@ def recognise_all(targets: list[str], invocation_dir: Path, settings: SandboxSet
         list(pool.map(start, unique.values()))
     for target, path, found in named:
         if path.is_dir():  # a student's helper modules get no items of their own
-            helpers = _helpers([unique[s.path] for s in found], path)
+            helpers = _helpers([unique[s.path] for s in found])
             for p in helpers:
                 if unique[p].sandbox is not None:
                     unique[p].sandbox.close()
@@ -262,15 +264,10 @@ def _sandbox(sub: Submission, invocation_dir: Path, settings: SandboxSettings) -
                    package=bool(sub.package), paths=sub.paths)
 
 
-def _student_folder(path: Path, target: Path) -> Path:
-    """The student's folder a file of a folder target belongs to: the target's subfolder holding it."""
-    rel = path.relative_to(target)
-    return target / rel.parts[0] if len(rel.parts) > 1 else target
-
-
-def _helpers(found: list[Submission], target: Path) -> set[Path]:
-    """Modules of a folder target in which nothing is recognised that another module of the same
-    student's folder imports: the student's helpers, not submissions."""
+def _helpers(found: list[Submission]) -> set[Path]:
+    """Modules of a folder target in which nothing is recognised (or whose import failed) that another
+    module of the target imports by name: helpers of the code that imports them, not submissions.
+    (Told by name alone, so alice's import of ``utils`` also spares bob's ``utils.py`` a skipped item.)"""
     from .notebook import imported_names, imports_of, read_cells
 
     imported: dict[Path, set[str]] = {}
@@ -279,8 +276,6 @@ def _helpers(found: list[Submission], target: Path) -> set[Path]:
             if sub.path.suffix == ".ipynb":
                 names = imported_names(read_cells(sub.path))
             else:
-                import ast
-
                 names = imports_of(ast.parse(sub.path.read_text(encoding="utf-8", errors="replace")))
         except (SyntaxError, ValueError, OSError):
             names = set()
@@ -290,9 +285,7 @@ def _helpers(found: list[Submission], target: Path) -> set[Path]:
         if sub.implementations:
             continue
         name = sub.package or sub.path.stem
-        folder = _student_folder(sub.path, target)
-        if any(other.path != sub.path and _student_folder(other.path, target) == folder
-               and (sub.path.stem in names or name in names) for other in found
+        if any(other.path != sub.path and (sub.path.stem in names or name in names) for other in found
                for names in [imported[other.path]]):
             helpers.add(sub.path)
     return helpers
