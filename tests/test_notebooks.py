@@ -302,3 +302,19 @@ def test_ipython_lines_are_left_out_and_python_kept(line, python):
 def test_a_cell_magic_without_python_is_not_run_and_time_runs_its_body():
     assert translate(Cell(1, "%%bash\nls -l")).not_python == "%%bash cell"
     assert translate(Cell(1, "%%time\nx = 1")).python == "\nx = 1"
+
+
+# The bundled example notebooks ---------------------------------------------------------------------
+@pytest.mark.parametrize("example", ["neural_networks_demystified.ipynb", "step_by_step"])
+def test_the_example_notebooks_pass(pytester, example):
+    result = pytester.runpytest("--gradcheck", str(EXAMPLES / "notebooks" / example), FD)
+    outcomes = result.parseoutcomes()
+    assert "failed" not in outcomes and "skipped" not in outcomes and outcomes["passed"] >= 7
+
+
+def test_the_wrong_example_notebook_fails_naming_the_mistake(pytester):
+    result = pytester.runpytest("--gradcheck", str(EXAMPLES / "notebooks" / "wrong_q11.ipynb"), FD,
+                                "-k", "three-examples-fd and not asym")
+    result.assert_outcomes(failed=1, deselected=7)
+    result.stdout.fnmatch_lines(["*Neural_Network[[]three-examples-fd[]] (wrong_q11.ipynb, cell 3, line 1)*",
+                                 "likely mistake: dJdW2 is (a2)^T*"])
