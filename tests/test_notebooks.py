@@ -318,3 +318,30 @@ def test_the_wrong_example_notebook_fails_naming_the_mistake(pytester):
     result.assert_outcomes(failed=1, deselected=7)
     result.stdout.fnmatch_lines(["*Neural_Network[[]three-examples-fd[]] (wrong_q11.ipynb, cell 3, line 1)*",
                                  "likely mistake: dJdW2 is (a2)^T*"])
+
+
+def test_under_xdist_a_notebooks_items_and_header_are_the_controllers(pytester):
+    _welch(pytester)
+    result = pytester.runpytest("--gradcheck", "homework.ipynb", FD, "-n", "2")
+    result.assert_outcomes(passed=8)
+    result.stdout.fnmatch_lines(["gradcheck: homework.ipynb: ran its imports, definitions*",
+                                 "  cell 4 (NN = Neural_Network()) not run: *trains*"])
+
+
+def test_a_drawn_failure_gives_code_to_run_in_a_cell_after_the_notebooks_definitions(pytester):
+    source = (EXAMPLES / "wrong" / "transposes_square_w1.py").read_text()
+    cls = source[source.index("class Neural_Network"):]
+    _notebook(pytester, "square.ipynb", ["%matplotlib inline\nimport numpy as np", cls])
+    result = pytester.runpytest("--gradcheck", "square.ipynb", FD, "-k", "hypothesis")
+    result.assert_outcomes(failed=1, deselected=7)
+    text = result.stdout.str()
+    assert "# your code on it (run this in a cell of square.ipynb, after its definitions)" in text
+    assert "import Neural_Network" not in text
+    assert "Reproduce: pytest --gradcheck square.ipynb --gradcheck-seed=0" in text
+    code = textwrap.dedent(text.split("as code:\n", 1)[1].split("\nReproduce:", 1)[0])
+    namespace: dict = {}
+    exec(compile("import numpy as np\n" + cls, "square-cells", "exec"), namespace)
+    printed = []
+    namespace["print"] = lambda *args: printed.append(args)
+    exec(compile(code, "the-generated-cell", "exec"), namespace)
+    assert printed[0][0] == "dJdW1 is off by" and printed[0][1] > 1e-8

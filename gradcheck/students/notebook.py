@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import json
 import linecache
 import os
@@ -63,30 +64,38 @@ class Cell:
 def read_cells(path: Path) -> list[Cell]:
     """The code cells of the notebook at ``path``, with IPython syntax translated (:func:`translate`).
 
+    Parsed once per content (the judge checks a target, finds helpers and starts the
+    worker from the same reading).
+
     Raises:
         NotebookError: the file is not JSON, or not a notebook nbformat can read.
     """
-    import nbformat
-
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise NotebookError(f"{Path(path).name} cannot be read ({exc})") from None
+    return list(_parse(Path(path).name, text))
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(name: str, text: str) -> tuple[Cell, ...]:
+    import nbformat
+
     try:
         json.loads(text)
     except ValueError as exc:
-        raise NotebookError(f"{Path(path).name} is not a notebook: its JSON does not parse ({exc})") from None
+        raise NotebookError(f"{name} is not a notebook: its JSON does not parse ({exc})") from None
     try:
         nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat's own errors: a version it cannot read, a broken structure
-        raise NotebookError(f"{Path(path).name} is not a notebook nbformat {nbformat.__version__} can read "
+        raise NotebookError(f"{name} is not a notebook nbformat {nbformat.__version__} can read "
                             f"({type(exc).__name__}: {exc})") from None
     cells = []
     for cell in nb.cells:
         if cell.get("cell_type") == "code":
             source = cell.get("source", "")
             cells.append(translate(Cell(len(cells) + 1, source if isinstance(source, str) else "".join(source))))
-    return cells
+    return tuple(cells)
 
 
 # IPython syntax ---------------------------------------------------------------------------------
