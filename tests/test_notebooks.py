@@ -223,6 +223,14 @@ def test_a_notebook_that_is_not_json_or_of_an_unknown_version_is_a_usage_error(p
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
 
 
+def test_in_a_folder_the_failure_header_names_the_students_notebook_and_cell(pytester):
+    _welch(pytester, "alice/homework.ipynb", cls=_WELCH_CLASS.replace("dJdW2 = dot(self.a2.T, delta3)", "dJdW2 = self.a2.T"))
+    _welch(pytester, "bob/homework.ipynb")
+    result = pytester.runpytest("--gradcheck", "alice", "bob", FD, "-k", "three-examples-fd and not asym")
+    result.assert_outcomes(failed=1, passed=1, deselected=14)
+    result.stdout.fnmatch_lines(["*Neural_Network[[]three-examples-fd[]] (alice/homework.ipynb, cell 3, line 1)*"])
+
+
 # The Coursera step-by-step notebook: helpers beside it, h5py, test-case cells, data and training ----------
 _DEEP = (EXAMPLES / "correct" / "deep_l_layer.py").read_text()
 _DEEP_FUNCTIONS = {n.name: ast.get_source_segment(_DEEP, n) for n in ast.parse(_DEEP).body
@@ -316,7 +324,7 @@ def test_the_wrong_example_notebook_fails_naming_the_mistake(pytester):
     result = pytester.runpytest("--gradcheck", str(EXAMPLES / "notebooks" / "wrong_q11.ipynb"), FD,
                                 "-k", "three-examples-fd and not asym")
     result.assert_outcomes(failed=1, deselected=7)
-    result.stdout.fnmatch_lines(["*Neural_Network[[]three-examples-fd[]] (wrong_q11.ipynb, cell 3, line 1)*",
+    result.stdout.fnmatch_lines(["*Neural_Network[[]three-examples-fd[]] (*/wrong_q11.ipynb, cell 3, line 1)*",
                                  "likely mistake: dJdW2 is (a2)^T*"])
 
 

@@ -202,8 +202,9 @@ def _notebook_lines(config: pytest.Config, submissions: list[Submission]) -> lis
 
 def _where(item: pytest.Item) -> str:
     """Where the item's code is: the file, or for a notebook the cell ("homework.ipynb, cell 7, line 3")."""
-    impl = item.impl
-    return getattr(impl, "where", "") or _display(item.path, item.config.rootpath)
+    shown = _display(item.path, item.config.rootpath)
+    where = getattr(item.impl, "where", "")  # "homework.ipynb, cell 7, line 3": the path goes before it
+    return f"{shown}{where[len(item.path.name):]}" if where.startswith(item.path.name) else shown
 
 
 def _module_and_target(item: pytest.Item) -> tuple[str, str]:

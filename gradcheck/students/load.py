@@ -1,13 +1,17 @@
 """Finding the submissions a target names, and recognising each in its own worker process.
 
-A target is a ``.py`` file, a folder of them (every ``.py`` in it, recursively, is a submission;
-tests, packaging and environments are skipped) or a dotted module name (found on the path without
-importing anything). The judge never imports a submission: :func:`recognise_all` starts each one's
+A target is a ``.py`` file, a ``.ipynb`` notebook, a folder of them (every ``.py`` and ``.ipynb`` in
+it, recursively, is a submission; tests, packaging, environments and the courses' helper modules
+listed in ``gradcheck/courses/*/helpers.txt`` are skipped) or a dotted module name (found on the path
+without importing anything). A file inside a package is imported by its dotted package name. In a
+folder, a module in which nothing is recognised and that other code of the folder imports is a helper,
+not a submission. Any other file, or a notebook nbformat cannot read, is a :class:`TargetError`. The judge never imports a submission: :func:`recognise_all` starts each one's
 worker (:mod:`.sandbox`), which imports it under a name unique to its path and says what it holds.
 :func:`as_data` and :func:`from_data` carry that, as plain data, to pytest-xdist's workers, so that
 every process collects the same items whatever a submission's import does the second time.
 
-Imports: the standard library, :mod:`.recognise` (the conventions' descriptions), :mod:`.sandbox`.
+Imports: the standard library, :mod:`.recognise` (the conventions' descriptions), :mod:`.sandbox`,
+:mod:`.notebook` (nbformat, when a notebook is named).
 """
 
 from __future__ import annotations

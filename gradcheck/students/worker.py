@@ -13,7 +13,7 @@ expected values); a reply carries arrays, the student's traceback as text, the o
 code used. Replies are :mod:`.wire` messages, never pickles.
 
 Imports: numpy, the standard library, :mod:`gradcheck.course`, :mod:`gradcheck.case`,
-:mod:`.implementation`, :mod:`.recognise`, :mod:`.wire`.
+:mod:`.implementation`, :mod:`.recognise`, :mod:`.wire`; :mod:`.notebook` for a notebook.
 """
 
 from __future__ import annotations
