@@ -166,6 +166,12 @@ def test_cells_that_train_plot_or_load_data_are_not_run_and_the_header_says_why(
 def test_all_runs_every_cell_in_order_and_a_raising_cell_fails_the_import(pytester):
     _notebook(pytester, "homework.ipynb", ["%pylab inline", _WELCH_CLASS,
                                            "print('training')\nraise RuntimeError('the data file is missing')"])
+    pytester.makeini("[pytest]\ngradcheck_notebook = all\n")
+    _notebook(pytester, "agg.ipynb", [  # as the student's Run All: display() works, matplotlib opens no window
+        "import os\n%pylab inline\ndisplay('starting')", _WELCH_CLASS,
+        "assert os.environ['MPLBACKEND'] == 'Agg', os.environ['MPLBACKEND']\n%time x = 1\nassert x == 1"])
+    agg = pytester.runpytest("--gradcheck", "agg.ipynb", FD)
+    agg.assert_outcomes(passed=8)
     result = pytester.runpytest("--gradcheck", "homework.ipynb", FD, "--gradcheck-notebook", "all")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
@@ -174,8 +180,8 @@ def test_all_runs_every_cell_in_order_and_a_raising_cell_fails_the_import(pytest
         '*File "*homework.ipynb", cell 3, line 2, in <module>',
         "RuntimeError: the data file is missing",
     ])
-    needed = pytester.runpytest("--gradcheck", "homework.ipynb", FD)
-    assert "failed" not in needed.parseoutcomes()
+    needed = pytester.runpytest("--gradcheck", "homework.ipynb", FD, "--gradcheck-notebook=needed")
+    assert needed.parseoutcomes() == {"passed": 8}
 
 
 def test_the_ini_setting_chooses_the_policy_and_the_command_line_wins(pytester):
@@ -300,7 +306,7 @@ def test_a_folder_of_notebooks_grades_each_and_not_the_course_helpers(pytester):
 @pytest.mark.parametrize(
     ("line", "python"),
     [("!pip install h5py", "pass"), ("%matplotlib inline", "pass"), ("files = !ls", "pass"),
-     ("np.dot?", "pass"), ("    %time x = 1", "    pass"), ("x = 5 % 3", "x = 5 % 3"), ("a != b", "a != b")],
+     ("np.dot?", "pass"), ("    %time x = 1", "    x = 1"), ("%timeit -n 3 f(x)", "f(x)"), ("x = 5 % 3", "x = 5 % 3"), ("a != b", "a != b")],
     ids=lambda v: v,
 )
 def test_ipython_lines_are_left_out_and_python_kept(line, python):

@@ -6,7 +6,8 @@ recognition and every call work as for a ``.py`` file. IPython's syntax is handl
 would: ``%pylab`` gives the code numpy's names (and matplotlib's, when it is installed) as pylab
 does, so a bare ``sum`` is numpy's; other magics (``%matplotlib inline``, ``%load_ext``), shell
 escapes (``!pip install``) and help lines (``obj?``) are left out, as are cell magics that hold
-no Python (``%%bash``, ``%%writefile``).
+no Python (``%%bash``, ``%%writefile``); ``%time`` and ``%timeit`` run their statement once, and
+``display()`` prints its arguments' reprs.
 
 Two policies (``--gradcheck-notebook``):
 
@@ -101,6 +102,7 @@ def _parse(name: str, text: str) -> tuple[Cell, ...]:
 # IPython syntax ---------------------------------------------------------------------------------
 _MAGIC = re.compile(r"^(\s*)(%|!)(.*)$")
 _ASSIGNED_MAGIC = re.compile(r"^(\s*)[\w.,\s\[\]]+=\s*(%|!)(.*)$")
+_TIMED = re.compile(r"^(\s*)%(?:time|timeit|prun)\s+(?:-[nrp]\s*\d+\s+|-[a-z]+\s+)*(\S.*)$")
 _HELP = re.compile(r"^(\s*)[?]*[\w.]+\?{1,2}\s*$")
 #: Cell magics whose body is Python, run without the magic line; any other cell magic is not Python.
 _PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun", "debug")
@@ -120,6 +122,11 @@ def translate(cell: Cell) -> Cell:
         lines[first] = ""
     out = []
     for line in lines:
+        timed = _TIMED.match(line)
+        if timed:  # %time f(x) runs f(x) (once: gradcheck does not time it)
+            cell.magics.append(line.strip())
+            out.append(f"{timed.group(1)}{timed.group(2)}")
+            continue
         match = _MAGIC.match(line) or _ASSIGNED_MAGIC.match(line)
         if match and not line.lstrip().startswith(("%=", "!=")):
             cell.magics.append(line.strip())
@@ -151,6 +158,11 @@ def pylab_namespace() -> dict:
              "from numpy.linalg import *\nfrom numpy import *\n", ns)
     ns.pop("__builtins__", None)
     return ns
+
+
+def _display(*objects, **_) -> None:
+    for obj in objects:
+        print(repr(obj))
 
 
 def cell_filename(folder: str, notebook: str, number: int) -> str:
@@ -265,10 +277,11 @@ def run_notebook(name: str, path: str, cells: list[Cell], mode: str = "needed") 
         BaseException: under ``all``, what the first failing cell raised.
     """
     NOTES.clear()
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ["MPLBACKEND"] = "Agg"  # no window opens, whatever the student's environment says
     folder, notebook = os.path.dirname(path), os.path.basename(path)
     module = types.ModuleType(name)
     module.__dict__["__builtins__"] = builtins
+    module.__dict__["display"] = _display  # IPython gives every notebook display()
     source_file = os.path.join(folder, f"{notebook} (code cells)")
     module.__file__ = source_file  # inspect.getsource(cls) reads the cells' code from here
     sys.modules[name] = module
