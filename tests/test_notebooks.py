@@ -149,9 +149,12 @@ def test_cells_that_train_plot_or_load_data_are_not_run_and_the_header_says_why(
         "training_data = load('training_data.npy')",
         _WELCH_TRAIN + "\nraise RuntimeError('this cell must not run')", _WELCH_PLOT,
     ])
-    result = pytester.runpytest("--gradcheck", "homework.ipynb", FD)
+    result = pytester.runpytest("--gradcheck", "homework.ipynb", FD, "--gradcheck-report", "grades.json")
     outcomes = result.parseoutcomes()
     assert outcomes == {"passed": 8}
+    [graded] = json.loads((pytester.path / "grades.json").read_text())["submissions"]
+    assert [line.split(" (", 1)[0] for line in graded["notebook_not_run"]] == ["cell 2", "cell 4", "cell 5", "cell 6"]
+    assert "not run: loads data" in graded["notebook_not_run"][1]
     result.stdout.fnmatch_lines([
         "gradcheck: homework.ipynb: ran its imports, definitions and the assignments they use "
         "(--gradcheck-notebook=all runs every cell)",
@@ -235,6 +238,15 @@ def test_in_a_folder_the_failure_header_names_the_students_notebook_and_cell(pyt
     result = pytester.runpytest("--gradcheck", "alice", "bob", FD, "-k", "three-examples-fd and not asym")
     result.assert_outcomes(failed=1, passed=1, deselected=14)
     result.stdout.fnmatch_lines(["*Neural_Network[[]three-examples-fd[]] (alice/homework.ipynb, cell 3, line 1)*"])
+
+
+def test_in_a_folder_a_broken_notebook_fails_its_own_import_item_only(pytester):
+    _write(pytester, "alice/homework.ipynb", '{"cells": [')
+    _welch(pytester, "bob/homework.ipynb")
+    result = pytester.runpytest("--gradcheck", "alice", "bob", FD)
+    result.assert_outcomes(failed=1, passed=8)
+    result.stdout.fnmatch_lines(["homework.ipynb's cells cannot be run, so none of its gradients can be checked:",
+                                 "NotebookError: homework.ipynb is not a notebook: its JSON does not parse*"])
 
 
 # The Coursera step-by-step notebook: helpers beside it, h5py, test-case cells, data and training ----------

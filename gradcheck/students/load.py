@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .implementation import StudentError
+from .notebook import NotebookError
 from .recognise import conventions
 from .sandbox import MAX_OPEN, RemoteImplementation, Sandbox, SandboxSettings
 
@@ -175,12 +176,11 @@ def find_submissions(targets: list[str], invocation_dir: Path) -> list[tuple[str
         path = (invocation_dir / target).resolve()
         if path.is_dir():
             paths = tuple(dict.fromkeys((str(path), str(invocation_dir.resolve()))))
+            # (a broken notebook in a folder is that student's verdict, not the whole run's usage error)
             found = [_submission(p, target, paths) for p in _folder_files(path)]
             if not found:
                 raise TargetError(f"--gradcheck {target}: the folder {path} holds no .py files or notebooks.\n"
                                   + conventions_text())
-            for sub in found:
-                _check_file(target, sub.path)
         elif path.is_file():
             _check_file(target, path)
             found = [_submission(path, target, (str(invocation_dir.resolve()),))]
@@ -233,6 +233,8 @@ def recognise_all(targets: list[str], invocation_dir: Path, settings: SandboxSet
         sub.sandbox = _sandbox(sub, invocation_dir, settings)
         try:
             hello = sub.sandbox.start()
+        except NotebookError as exc:  # a notebook in a folder that nbformat cannot read
+            hello = {"ok": False, "error": {"message": f"NotebookError: {exc}", "exc_type": "NotebookError"}}
         except StudentError as exc:  # the import ran past the limit, or ended the process
             message = (f"TimeoutError: importing {sub.path.name} took longer than --gradcheck-timeout="
                        f"{settings.timeout:g} s (its process was stopped)" if exc.timed_out else
