@@ -145,7 +145,7 @@ def test_without_pylab_the_bare_names_fail_with_the_cell_and_line_named(pytester
 
 def test_cells_that_train_plot_or_load_data_are_not_run_and_the_header_says_why(pytester):
     _notebook(pytester, "homework.ipynb", [
-        "%pylab inline", _WELCH_DATA, _WELCH_CLASS,
+        "%pylab inline", _WELCH_DATA, _WELCH_CLASS + "\n\ndef data_shape():\n    return training_data.shape",
         "training_data = load('training_data.npy')",
         _WELCH_TRAIN + "\nraise RuntimeError('this cell must not run')", _WELCH_PLOT,
     ])

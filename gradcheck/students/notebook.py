@@ -12,7 +12,8 @@ no Python (``%%bash``, ``%%writefile``); ``%time`` and ``%timeit`` run their sta
 Two policies (``--gradcheck-notebook``):
 
 * ``needed`` (the default) runs what grading needs: imports, function and class definitions and the
-  top-level assignments these definitions use (transitively), cell by cell in order. Top-level code
+  top-level assignments these definitions use (transitively, unless the assignment itself loads
+  data, trains or plots), cell by cell in order. Top-level code
   that trains, plots, loads data or only prints is not run, and a statement that raises does not
   stop the rest; :data:`NOTES` says which cells were not run, and why.
 * ``all`` runs every cell in order, as the student's "Run All" would, with matplotlib on the Agg
@@ -233,8 +234,8 @@ def why_not_run(node: ast.stmt) -> str:
 
 
 def select(trees: dict[int, ast.Module]) -> set[int]:
-    """The ids of the top-level statements grading needs: imports, definitions, and the assignments
-    they use, transitively."""
+    """The ids of the top-level statements grading needs: imports, definitions, and the plain
+    assignments they use, transitively."""
     needed: set[str] = set()
     keep: set[int] = set()
     statements = [s for t in trees.values() for s in t.body]
@@ -242,11 +243,14 @@ def select(trees: dict[int, ast.Module]) -> set[int]:
         if _is_definition(s):
             keep.add(id(s))
             needed |= _loaded(s)
+    # an assignment that loads data, trains or plots is not run even when a definition reads its name:
+    # grading calls the definitions on its own inputs, and the data or the minutes of training may be missing
+    plain = {id(s) for s in statements if why_not_run(s) == "not needed for grading"}
     changed = True
     while changed:
         changed = False
         for s in statements:
-            if id(s) not in keep and _stored(s) & needed:
+            if id(s) not in keep and id(s) in plain and _stored(s) & needed:
                 keep.add(id(s))
                 needed |= _loaded(s)
                 changed = True
