@@ -306,7 +306,7 @@ def test_a_missing_target_is_a_usage_error_that_lists_the_conventions(pytester):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([
         f"ERROR: --gradcheck nothere.py: not found. Tried the path {pytester.path / 'nothere.py'} (no such file or "
-        "folder). Give a .py file, a folder of them, or a dotted module name.",
+        "folder). Give a .py file, a .ipynb notebook, a folder of them, or a dotted module name.",
         "gradcheck recognises:",
         "  - the notes' class: costFunctionPrime(X, y)*",
         "  - a function backprop(X, y, W1, W2)*",
@@ -336,14 +336,16 @@ def test_a_module_with_nothing_recognised_is_a_usage_error(pytester):
 
 
 def test_in_a_folder_helpers_are_skipped_and_tests_and_environments_ignored(pytester):
-    _write(pytester, "subs/dnn_utils.py", "def sigmoid(z):\n    return z\n")
+    _write(pytester, "subs/dnn_utils.py", "def sigmoid(z):\n    return z\n")  # a course helper: no item at all
+    _write(pytester, "subs/utils.py", "def sigmoid(z):\n    return z\n")  # imported by nobody: skipped
     _write(pytester, "subs/test_mine.py", "def test_mine():\n    assert False\n")
     _copy(pytester, "correct/backprop_function.py", "subs/fine.py")
     _write(pytester, "subs/venv/lib/helper.py", "raise SystemExit('a virtual environment is no submission')\n")
     (pytester.path / "subs/venv/pyvenv.cfg").write_text("home = /usr/bin\n")
     result = pytester.runpytest("--gradcheck", "subs", FD, "-rs")
     result.assert_outcomes(passed=7, skipped=1)
-    result.stdout.fnmatch_lines(["SKIPPED * nothing in dnn_utils.py is recognised*"])
+    result.stdout.fnmatch_lines(["SKIPPED * nothing in utils.py is recognised*"])
+    assert "dnn_utils.py" not in result.stdout.str()
 
 
 @pytest.mark.parametrize(

@@ -128,6 +128,23 @@ def _memory(value: str) -> int:
     return int(float(match.group(1)) * 1024 ** "_KMGT".index(match.group(2).upper() or "_"))
 
 
+NOTEBOOK_MODES = ("needed", "all")
+
+
+def _notebook(value: str) -> str:
+    if value not in NOTEBOOK_MODES:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a notebook policy: choose needed (imports, definitions and the assignments they "
+            f"use; cells that train, plot or load data are not run) or all (every cell in order)"
+        )
+    return value
+
+
+def notebook_mode(config: pytest.Config) -> str:
+    """The notebook policy in force (``--gradcheck-notebook``, else the ini setting, else ``needed``)."""
+    return getattr(config.option, "gradcheck_notebook", None) or "needed"
+
+
 def _score(value: str) -> float:
     try:
         score = float(value)
@@ -164,6 +181,9 @@ OPTIONS = (
      "write a JSON report (schema 2) to FILE: per submission and implementation its verdict, mistake and checks"),
     ("--gradcheck-gradescope", _path, None, "FILE", "write Gradescope's results.json to FILE"),
     ("--gradcheck-csv", _path, None, "FILE", "write a gradebook to FILE: one CSV row per submission"),
+    ("--gradcheck-notebook", _notebook, "needed", "POLICY",
+     "which cells of a notebook run: needed (default: imports, definitions and the assignments they use) or all "
+     "(every cell in order, matplotlib on Agg)"),
     ("--gradcheck-max-score", _score, None, "POINTS",
      "scale each submission's points to POINTS (default: the sum of its items' points, see gradcheck_points)"),
 )
@@ -176,8 +196,8 @@ def _dest(flag: str) -> str:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("gradcheck", "gradcheck: check hand-written backpropagation")
     group.addoption("--gradcheck", action="append", metavar="TARGET", dest="gradcheck", default=None,
-                    help="check the gradients in TARGET: a .py file, a folder of them (each a submission), "
-                         "or a dotted module name; repeat the option for more targets")
+                    help="check the gradients in TARGET: a .py file, a .ipynb notebook, a folder of them (each a "
+                         "submission), or a dotted module name; repeat the option for more targets")
     for flag, parse, _, metavar, text in OPTIONS:
         group.addoption(flag, type=parse, default=None, dest=_dest(flag), metavar=metavar,
                         help=f"{text} (ini {_dest(flag)})")
@@ -277,6 +297,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _load_courses(config)
     targets = config.getoption("gradcheck", None)
     if targets:
+        config.option.gradcheck_notebook = notebook_mode(config)
         from .session import start
 
         start(config, targets, _course_specs(config))

@@ -24,7 +24,7 @@ import fnmatch
 import io
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,7 @@ class Gradebook:
     records: list[dict[str, Any]]
     points: list[tuple[str, float]]
     max_score: float | None = None
+    extra: dict[str, dict[str, Any]] = field(default_factory=dict)  # per submission path (a notebook's cells not run)
 
     def records_of(self, path: str) -> list[dict[str, Any]]:
         return [r for r in self.records if r.get("submission") == path]
@@ -124,6 +125,7 @@ def report_json(book: Gradebook) -> str:
             "failed": sum(r["outcome"] == "failed" for r in records),
             "skipped": sum(r["outcome"] == "skipped" for r in records),
             "implementations": _implementations(book, path, known),
+            **book.extra.get(path, {}),
         }
         loose = [_check(r) for r in records if r.get("implementation") is None]  # import, nothing recognised
         if loose:

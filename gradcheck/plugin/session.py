@@ -137,7 +137,8 @@ class _Judge:
         return [_settings_line(config), _tolerance_line(config),
                 f"gradcheck: {len(self.submissions)} submission{'s' * (len(self.submissions) != 1)}, "
                 f"{n_impl} implementation{'s' * (n_impl != 1)} recognised; " + _hypothesis_line(config),
-                *(f"gradcheck: {note}" for note in self.grader.judging_oracles()[1]), *self._missing_hooks()]
+                *(f"gradcheck: {note}" for note in self.grader.judging_oracles()[1]), *self._missing_hooks(),
+                *_notebook_lines(config, self.submissions)]
 
     def _missing_hooks(self) -> list[str]:
         """Items not offered because a course lacks the hook, said once per course."""
@@ -216,13 +217,48 @@ class _Judge:
         return grades.Gradebook(version=_version(), settings=_settings(self.config), settings_line=_settings_line(
             self.config), submissions=subs, records=sorted(self.results, key=lambda r: r.get("index", 0)),
             points=self.points,
-            max_score=self.config.option.gradcheck_max_score)
+            max_score=self.config.option.gradcheck_max_score,
+            extra={_display(sub.path, rootdir): {"notebook_not_run": sub.notes} for sub in self.submissions
+                   if sub.path.suffix == ".ipynb"})
 
 
 def _version() -> str:
     from .. import __version__
 
     return __version__
+
+
+def _notebook_lines(config: pytest.Config, submissions: list[Submission]) -> list[str]:
+    """Per notebook, the policy in force and the cells it did not run, and why."""
+    lines = []
+    for sub in submissions:
+        if sub.path.suffix != ".ipynb":
+            continue
+        mode = config.option.gradcheck_notebook
+        how = ("every cell in order (--gradcheck-notebook=all)" if mode == "all" else
+               "its imports, definitions and the assignments they use (--gradcheck-notebook=all runs every cell)")
+        lines.append(f"gradcheck: {_display(sub.path, config.rootpath)}: ran {how}")
+        lines += [f"  {note}" for note in sub.notes]
+    return lines
+
+
+def _where(item: pytest.Item) -> str:
+    """Where the item's code is: the file, or for a notebook the cell ("homework.ipynb, cell 7, line 3")."""
+    shown = _display(item.path, item.config.rootpath)
+    where = getattr(item.impl, "where", "")  # "homework.ipynb, cell 7, line 3": the path goes before it
+    return f"{shown}{where[len(item.path.name):]}" if where.startswith(item.path.name) else shown
+
+
+def _module_and_target(item: pytest.Item) -> tuple[str, str]:
+    """The name the generated code imports the submission by, and the target that repeats the run:
+    a dotted module as given, a file inside a package by its package name, a notebook by its file."""
+    sub = item.parent.submission
+    if sub.dotted:
+        return sub.dotted, sub.dotted
+    target = _display(item.path, Path(item.config.invocation_params.dir))
+    if sub.path.suffix == ".ipynb":
+        return sub.path.name, target
+    return sub.package or sub.path.stem, target
 
 
 def _display(path: Path, rootdir: Path) -> str:
@@ -237,7 +273,7 @@ def _sandbox_settings(config: pytest.Config, course_specs: list[tuple[str, Path]
 
     courses = [(spec, str(base)) for spec, base in course_specs]
     return SandboxSettings(config.option.gradcheck_timeout, config.option.gradcheck_memory, courses,
-                           sorted(HARNESS_FILES))
+                           sorted(HARNESS_FILES), notebook=config.option.gradcheck_notebook)
 
 
 def _submissions(config: pytest.Config, targets: list[str], course_specs) -> list[Submission]:
@@ -375,7 +411,7 @@ class GradcheckItem(pytest.Item):
     def reportinfo(self):
         # The failure header names the file too, so that a folder's reports tell alice's from bob's.
         # (A domain that ends the node id would have its dots turned into "::" by the terminal.)
-        return self.path, None, f"{self.name} ({_display(self.path, self.config.rootpath)})"
+        return self.path, None, f"{self.name} ({_where(self)})"
 
     def compute(self) -> CheckResult:
         raise NotImplementedError
@@ -502,9 +538,9 @@ class HypothesisItem(GradcheckItem):
             from ..students.drawn import reproduce_command
 
         o = self.config.option
-        target = _display(self.path, Path(self.config.invocation_params.dir))
+        module, target = _module_and_target(self)
         return self.judge.grader.drawn(
-            self.impl, module=self.path.stem,
+            self.impl, module=module,
             reproduce=reproduce_command(target, o.gradcheck_seed, o.gradcheck_examples, self.impl.name,
                                         tuple(o.gradcheck_course or ())))
 
@@ -547,8 +583,14 @@ class ImportItem(GradcheckItem):
     def compute(self) -> CheckResult:
         text = self.error.traceback_text or str(self.error)
         return CheckResult("import", "import", "failed", output=self.output,
-                           text=f"{self.path.name} cannot be imported, so none of its gradients can be checked:\n\n{text}",
+                           text=_import_failure(self.path, text),
                            data={"message": str(self.error)})
+
+
+def _import_failure(path: Path, text: str) -> str:
+    if path.suffix == ".ipynb":
+        return f"{path.name}'s cells cannot be run, so none of its gradients can be checked:\n\n{text}"
+    return f"{path.name} cannot be imported, so none of its gradients can be checked:\n\n{text}"
 
 
 class NothingItem(GradcheckItem):

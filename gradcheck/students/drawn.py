@@ -322,8 +322,12 @@ def _code_lines(impl: Implementation, case: Case, module: str, *, shrunk: bool,
                 names: dict[str, str] | None = None) -> list[str]:
     code = as_code(case).splitlines()
     call = call_code(impl, case, module, names)
-    if call:
-        code += ["", f"# your code on it (run this beside {module}.py)", *call]
+    if call and module.endswith(".ipynb"):  # in a cell after the notebook's definitions, no import
+        call = [line for line in call if not line.startswith(f"from {module} import")]
+        code += ["", f"# your code on it (run this in a cell of {module}, after its definitions)", *call]
+    elif call:
+        where = f"where {module} is importable" if "." in module else f"beside {module}.py"
+        code += ["", f"# your code on it (run this {where})", *call]
     head = f"The {'smallest ' if shrunk else ''}failing case, as code:"
     return [head, *("    " + line if line else "" for line in code)]
 

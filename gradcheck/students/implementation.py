@@ -20,6 +20,7 @@ import contextlib
 import copy
 import inspect
 import io
+import re
 import signal
 import threading
 import traceback
@@ -101,7 +102,12 @@ def student_frames_text(exc: BaseException, replace: Mapping[str, str] | None = 
     text = "\n".join(lines)
     for old, new in (replace or {}).items():
         text = text.replace(old, new)
-    return text
+    return notebook_places(text)
+
+
+def notebook_places(text: str) -> str:
+    """Traceback places in a notebook's cells as students read them: ``"homework.ipynb", cell 7, line 3``."""
+    return re.sub(r'"([^"\n]*?\.ipynb), (cell \d+)", line (\d+)', r'"\1", \2, line \3', text)
 
 
 class StudentTimeout(Exception):

@@ -95,8 +95,10 @@ def _bare_main():
 class SandboxSettings:
     """What every worker of a run is given: the limits, the external courses, the harness files."""
 
-    def __init__(self, timeout: float, memory: int, courses: list[tuple[str, str]], harness: list[str]):
+    def __init__(self, timeout: float, memory: int, courses: list[tuple[str, str]], harness: list[str],
+                 notebook: str = "needed"):
         self.timeout, self.memory, self.courses, self.harness = timeout, memory, courses, harness
+        self.notebook = notebook
 
 
 _SIGNALS = {signal.SIGSEGV: "SIGSEGV (a crash in compiled code: ctypes, or an array accessed out of bounds)",
@@ -130,9 +132,16 @@ class Sandbox:
     _open: ClassVar[list[Sandbox]] = []
 
     def __init__(self, path: Path, module: str, settings: SandboxSettings, *, dotted: bool = False,
-                 invocation_dir: Path | None = None):
+                 invocation_dir: Path | None = None, root: Path | None = None, package: bool = False,
+                 paths: tuple[str, ...] = ()):
         self.path, self.module, self.settings, self.dotted = Path(path), module, settings, dotted
+        #: a file inside a package: imported by its dotted name (``module``) from the copy of ``root``
+        self.package = package
         self.invocation_dir = invocation_dir or Path.cwd()
+        #: the folder copied to work in and put first on the path: a package's root, else the file's folder
+        self.root = Path(root) if root is not None else self.path.parent
+        #: folders after it on the path, as they are (a folder target, where pytest runs)
+        self.paths = tuple(paths)
         self.process = self.conn = None
         self.workdir: str | None = None
         self.hello: dict | None = None
@@ -141,11 +150,21 @@ class Sandbox:
     def start(self) -> dict:
         """Start the worker; its hello: ``ok``, the implementations (or the import error), the output."""
         self.close()
-        folder = self.path.parent
+        folder = self.root
         self.workdir = None if self.dotted else _copy_folder(folder)
-        where = str(Path(self.workdir, self.path.name)) if self.workdir else str(self.path)
-        request = {"module": self.module, "path": where, "dotted": self.dotted, "folder": str(folder),
-                   "workdir": self.workdir, "sys_path": self.workdir or str(self.invocation_dir),
+        if self.workdir:
+            rel = self.path.relative_to(folder)
+            where, cwd = str(Path(self.workdir, rel)), str(Path(self.workdir, rel).parent)
+        else:
+            where, cwd = str(self.path), None
+        sys_path = [self.workdir or str(self.invocation_dir), *self.paths]
+        notebook = None
+        if self.path.suffix == ".ipynb":
+            from .notebook import read_cells
+
+            notebook = {"cells": [vars(c) for c in read_cells(self.path)], "mode": self.settings.notebook}
+        request = {"module": self.module, "path": where, "dotted": self.dotted or self.package, "folder": str(folder),
+                   "workdir": self.workdir, "sys_path": sys_path, "cwd": cwd, "notebook": notebook,
                    "timeout": self.settings.timeout, "memory": self.settings.memory,
                    "courses": self.settings.courses, "harness": self.settings.harness}
         from .worker import serve
@@ -284,6 +303,8 @@ class RemoteImplementation:
     def __init__(self, descriptor: Mapping[str, Any], sandbox: Sandbox, allow_autodiff: bool = False):
         self.shell = shell(descriptor)
         self.index = descriptor["index"]
+        #: where a notebook defines it ("homework.ipynb, cell 7, line 3"); empty for a module
+        self.where = descriptor.get("where", "")
         self.sandbox = sandbox
         self.allow_autodiff = allow_autodiff
 

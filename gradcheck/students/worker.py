@@ -13,7 +13,7 @@ expected values); a reply carries arrays, the student's traceback as text, the o
 code used. Replies are :mod:`.wire` messages, never pickles.
 
 Imports: numpy, the standard library, :mod:`gradcheck.course`, :mod:`gradcheck.case`,
-:mod:`.implementation`, :mod:`.recognise`, :mod:`.wire`.
+:mod:`.implementation`, :mod:`.recognise`, :mod:`.wire`; :mod:`.notebook` for a notebook.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import importlib.abc
 import importlib.util
 import io
 import os
+import re
 import resource
 import sys
 import tempfile
@@ -222,7 +223,12 @@ def _import(request: Mapping[str, Any]):
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         what = f"{Path(path).name} took longer than --gradcheck-timeout={request['timeout']:g} s"
         with implementation.time_limit(request["timeout"], what):
-            if request.get("dotted"):
+            if request.get("notebook") is not None:
+                from .notebook import Cell, run_notebook
+
+                cells = [Cell(**c) for c in request["notebook"]["cells"]]
+                module = run_notebook(name, path, cells, request["notebook"]["mode"])
+            elif request.get("dotted"):
                 module = importlib.import_module(name)
             else:
                 spec = importlib.util.spec_from_file_location(name, path)
@@ -230,6 +236,14 @@ def _import(request: Mapping[str, Any]):
                 sys.modules[name] = module
                 spec.loader.exec_module(module)
     return module, out.getvalue()
+
+
+def _notebook_notes(request: Mapping[str, Any]) -> list[str]:
+    if request.get("notebook") is None:
+        return []
+    from .notebook import NOTES
+
+    return list(NOTES)
 
 
 def _error(exc: BaseException, replace: Mapping[str, str]) -> dict:
@@ -246,10 +260,28 @@ def _error(exc: BaseException, replace: Mapping[str, str]) -> dict:
             "traceback": student_frames_text(exc, replace), "output": "", "timed_out": False}
 
 
-def _describe(impl, index: int) -> dict:
+def _describe(impl, index: int, notebook: str = "") -> dict:
     cls = type(impl)
     return {"index": index, "module": cls.__module__, "qualname": cls.__qualname__, "name": impl.name,
-            "model": impl.model, "state": impl.state()}
+            "model": impl.model, "state": impl.state(), "where": _where(impl.obj, notebook) if notebook else ""}
+
+
+def _where(obj, notebook: str) -> str:
+    """The notebook cell that defines ``obj`` (a function, or a class by its first method): "cell 7"."""
+    code = getattr(obj, "__code__", None)
+    if code is None and isinstance(obj, type):
+        code = next((f.__code__ for f in vars(obj).values() if hasattr(f, "__code__")), None)
+    match = re.search(r", (cell \d+)$", getattr(code, "co_filename", ""))
+    if not match:
+        return ""
+    line = code.co_firstlineno
+    if isinstance(obj, type):  # the class statement itself, above its first method
+        import linecache
+
+        lines = linecache.getlines(code.co_filename)
+        line = next((i + 1 for i in range(min(line, len(lines)) - 1, -1, -1)
+                     if re.match(rf"\s*class\s+{re.escape(obj.__name__)}\b", lines[i])), line)
+    return f"{notebook}, {match.group(1)}, line {line}"
 
 
 def _outcome(out) -> dict:
@@ -311,7 +343,10 @@ def serve(conn, request: dict) -> None:
     replace = {request["workdir"]: request["folder"]} if request.get("workdir") else {}
     if request.get("workdir"):
         os.chdir(request["workdir"])
-    sys.path.insert(0, request["sys_path"])
+    paths = request["sys_path"]
+    sys.path[0:0] = [paths] if isinstance(paths, str) else paths
+    if request.get("cwd"):
+        os.chdir(request["cwd"])
     entry_point_courses()  # the same courses as the judge: installed ones, then those named
     for spec, base in request.get("courses", ()):
         load_course(spec, base)
@@ -329,7 +364,9 @@ def serve(conn, request: dict) -> None:
         impls = recognise(module)
         names = sorted(n for n, v in vars(module).items()
                        if not n.startswith("_") and callable(v) and getattr(v, "__module__", None) == module.__name__)
-        hello = {"ok": True, "implementations": [_describe(impl, i) for i, impl in enumerate(impls)], "names": names}
+        notebook = Path(request["path"]).name if request.get("notebook") is not None else ""
+        hello = {"ok": True, "implementations": [_describe(impl, i, notebook) for i, impl in enumerate(impls)],
+                 "names": names, "notes": _notebook_notes(request)}
     except BaseException as exc:
         _reset()
         conn.send_bytes(encode({"ok": False, "error": _error(exc, replace), "output": cap(output.new())}))
