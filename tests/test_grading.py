@@ -277,16 +277,20 @@ def test_check_submission_on_a_path_runs_it_in_a_worker(tmp_path):
     # As a grading script would (in a process of its own: other tests here purge sys.modules).
     (tmp_path / "hw.py").write_text((EXAMPLES / "correct/backprop_function.py").read_text())
     (tmp_path / "broken.py").write_text((EXAMPLES / "wrong/syntax_error.py").read_text())
+    (tmp_path / "q11.ipynb").write_text((EXAMPLES / "notebooks/wrong_q11.ipynb").read_text())
     script = textwrap.dedent("""
         import gradcheck
         good = gradcheck.check_submission("hw.py", oracles="fd", drawn=False)
         bad = gradcheck.check_submission("broken.py", oracles="fd")
+        notebook = gradcheck.check_submission("q11.ipynb", oracles="fd", drawn=False)
         print("good", good.ok, [i.name for i in good.implementations])
         print("bad", bad.ok, "SyntaxError" in str(bad))
+        print("notebook", notebook.ok, notebook.diagnosis["id"])
     """)
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["good True ['backprop']", "bad False True"]
+    assert done.stdout.splitlines() == ["good True ['backprop']", "bad False True",
+                                        "notebook False welch/dJdW2-without-delta3"]
 
 
 def test_check_submission_says_what_it_recognises_when_nothing_is():
