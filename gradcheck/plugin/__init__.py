@@ -111,14 +111,23 @@ def _mode(value: str) -> str:
     return value
 
 
-def _budget(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = 0.0
-    if not seconds > 0:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a budget: give the seconds a full check may take, e.g. 10")
-    return seconds
+def _positive(what: str):
+    """A parser of a number above 0; ``what`` ends the message ("a budget: give the seconds ...")."""
+
+    def parse(value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError:
+            number = 0.0
+        if not number > 0:
+            raise argparse.ArgumentTypeError(f"{value!r} is not {what}")
+        return number
+
+    return parse
+
+
+_budget = _positive("a budget: give the seconds a full check may take, e.g. 10")
+_score = _positive("a score: give the points a full submission is worth, e.g. 100")
 
 
 def _memory(value: str) -> int:
@@ -138,21 +147,6 @@ def _notebook(value: str) -> str:
             f"use; cells that train, plot or load data are not run) or all (every cell in order)"
         )
     return value
-
-
-def notebook_mode(config: pytest.Config) -> str:
-    """The notebook policy in force (``--gradcheck-notebook``, else the ini setting, else ``needed``)."""
-    return getattr(config.option, "gradcheck_notebook", None) or "needed"
-
-
-def _score(value: str) -> float:
-    try:
-        score = float(value)
-    except ValueError:
-        score = 0.0
-    if not score > 0:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a score: give the points a full submission is worth, e.g. 100")
-    return score
 
 
 def _path(value: str) -> str:
@@ -297,7 +291,6 @@ def pytest_configure(config: pytest.Config) -> None:
     _load_courses(config)
     targets = config.getoption("gradcheck", None)
     if targets:
-        config.option.gradcheck_notebook = notebook_mode(config)
         from .session import start
 
         start(config, targets, _course_specs(config))
