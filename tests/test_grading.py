@@ -13,6 +13,13 @@ import numpy as np
 import pytest
 
 import gradcheck
+import gradcheck.grading
+import gradcheck.students.drawn
+from gradcheck.course import courses
+
+# In-process pytester runs restore sys.modules afterwards, dropping what they imported first; the
+# modules check_submission uses in this process are imported here, at collection, so that they stay.
+courses()
 
 pytest_plugins = ["pytester"]
 
