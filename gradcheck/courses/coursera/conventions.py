@@ -16,6 +16,7 @@ Imports: numpy; :mod:`gradcheck.case`, :mod:`gradcheck.courses.coursera.model`,
 
 from __future__ import annotations
 
+import inspect
 import re
 import types
 from collections.abc import Callable, Mapping
@@ -39,6 +40,8 @@ from ...students.implementation import (
 )
 from .model import DEEP, n_layers
 
+#: the older template's own line in L_model_forward, ``assert(AL.shape == (1,X.shape[1]))``: one output unit
+_ONE_OUTPUT = re.compile(r"assert\s*\(?\s*AL\.shape\s*==\s*\(\s*1\s*,")
 COST_FORMULA = "J = -1/m * sum(Y*log(AL) + (1-Y)*log(1-AL))"
 BLOCKS = ("linear_backward", "linear_activation_backward", "relu_backward", "sigmoid_backward")
 
@@ -77,6 +80,15 @@ def _match_dA(user: Mapping[str, Any], case: Case) -> tuple[dict[str, str], list
     return mapping, notes
 
 
+def _asserts_one_output(fn: Callable) -> bool:
+    """Whether ``fn``'s source keeps the older template's ``assert(AL.shape == (1,X.shape[1]))``."""
+    try:
+        source = inspect.getsource(fn)
+    except (OSError, TypeError):
+        return False
+    return bool(_ONE_OUTPUT.search(source))
+
+
 def _store_deep(out: Outcome, case: Case, grads: Any, what: str) -> None:
     if not isinstance(grads, Mapping):
         raise StudentError(what, f"{what} returned a {type(grads).__name__}; expected a dict of dW1, db1, ...")
@@ -100,6 +112,19 @@ class LLayer(Implementation):
 
     def __init__(self, module: types.ModuleType):
         super().__init__("L_model_backward", DEEP, module)
+        #: the template asserts one output unit (its contract): only such networks are drawn or probed
+        self.single_output = _asserts_one_output(module.L_model_forward)
+
+    def state(self):
+        return {"single_output": self.single_output}
+
+    def accepts(self, case):
+        return not getattr(self, "single_output", False) or case.dims[f"n{n_layers(case.dims)}"] == 1
+
+    def strategy(self):
+        from .strategy import cases_for, single_output_cases
+
+        return single_output_cases() if getattr(self, "single_output", False) else cases_for(DEEP)
 
     def _forward(self, case, calls):
         inputs = case.inputs

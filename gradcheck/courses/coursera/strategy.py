@@ -141,6 +141,14 @@ def cases_for(model) -> st.SearchStrategy[Case]:
     return st.one_of(deep_cases(), deep_cases(distinct_dims=False, **square))
 
 
+def single_output_cases() -> st.SearchStrategy[Case]:
+    """The ``[hypothesis]`` networks for the older C1W4 template, which asserts ``AL.shape == (1, m)``:
+    its contract is one output unit, so every drawn network has nL = 1."""
+    square = dict(min_examples=2, max_examples=3, min_inputs=2, max_inputs=3, min_width=2, max_width=3)
+    return st.one_of(deep_cases(min_outputs=1, max_outputs=1),
+                     deep_cases(distinct_dims=False, min_outputs=1, max_outputs=1, **square))
+
+
 def three_layer_cases() -> st.SearchStrategy[Case]:
     """Three-layer networks only: the course's gradient-checking pair is written for exactly three."""
     square = dict(min_examples=2, max_examples=3, min_inputs=2, max_inputs=3, min_width=2, max_width=3)
