@@ -194,7 +194,7 @@ class NotesClass(Implementation):
         if "computeGradients" in raw:
             what, got, prime_what, pair = raw["computeGradients"]
             got = np.asarray(got).ravel()
-            want = np.concatenate([np.asarray(a, dtype=float).ravel() for a in pair])
+            want = np.concatenate([np.asarray(a).ravel() for a in pair])
             if got.shape != want.shape or not close(got, want):
                 prime = prime_what.split(".", 1)[1].split("(")[0]
                 problems.append(f"{what} must equal np.concatenate((dJdW1.ravel(), dJdW2.ravel())) of "
