@@ -70,7 +70,7 @@ __all__ = [
 ]
 
 #: The built-in courses, as modules under ``gradcheck.courses``, in the order they are tried.
-_BUILT_IN = ("notes", "coursera", "scalars")
+_BUILT_IN = ("notes", "coursera", "scalars", "nielsen")
 
 
 class MissingHook(LookupError):

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numbers
 import random
+import re
 import secrets
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -99,6 +100,11 @@ def _literal(value: Any) -> str:
     return f"np.array({a.tolist()!r})"
 
 
+def _variable(name: str) -> str:
+    """A Python variable for an array's name: itself, or ``weights_0`` for ``weights[0]``."""
+    return name if name.isidentifier() else "_".join(re.findall(r"\w+", name))
+
+
 def as_code(case: Case) -> str:
     """Python code that rebuilds ``case`` (data and expected values) with :func:`gradcheck.make_case`.
 
@@ -111,9 +117,9 @@ def as_code(case: Case) -> str:
     """
     inputs, params = case.inputs, case.params
     lines = ["import numpy as np", "from gradcheck import make_case", *_course_lines(case.model), ""]
-    lines += [f"{k} = {_literal(v)}" for k, v in {**inputs, **params}.items()]
-    ins = ", ".join(f"{k!r}: {k}" for k in inputs)
-    ps = ", ".join(f"{k!r}: {k}" for k in params)
+    lines += [f"{_variable(k)} = {_literal(v)}" for k, v in {**inputs, **params}.items()]
+    ins = ", ".join(f"{k!r}: {_variable(k)}" for k in inputs)
+    ps = ", ".join(f"{k!r}: {_variable(k)}" for k in params)
     lines += ["", f"case = make_case({case.model.name!r}, {{{ins}}}, {{{ps}}}, name={case.name!r})",
               "expected = case.expected['grads']  # by parameter name"]
     return "\n".join(lines)

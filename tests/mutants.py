@@ -147,6 +147,46 @@ DEEP = {
 }
 
 
+# ---------------------------------------------------------------- Nielsen's network.py / network2.py
+
+
+def nielsen_backprop(x, y, weights, biases, *, cross_entropy=False, bug=None):
+    """backprop(x, y) as the book's readers write it (output layer first, then a loop over the hidden
+    layers), keyed nabla_b[l] / nabla_w[l]; ``bug`` plants one of the catalog's mistakes."""
+    activations, zs = [x], []
+    for W, b in zip(weights, biases):
+        zs.append(W @ activations[-1] + b)
+        activations.append(f(zs[-1]))
+    a = activations[-1]
+    derivative = (y - a) if bug == "sign" else (a - y)
+    if cross_entropy:
+        delta = derivative * fp(zs[-1]) if bug == "ce-times-sigma-prime" else derivative
+    else:
+        delta = derivative if bug == "no-sigma-prime" else derivative * fp(zs[-1])
+    L = len(weights)
+    nabla_b, nabla_w = [None] * L, [None] * L
+    nabla_b[-1], nabla_w[-1] = delta, delta @ activations[-2].T
+    for layer in range(2, L + 1):
+        delta = (weights[-layer + 1].T @ delta) * fp(zs[-layer])
+        nabla_b[-layer] = delta
+        if bug == "transposed":
+            nabla_w[-layer] = activations[-layer - 1] @ delta.T
+        elif bug == "off-by-one":
+            nabla_w[-layer] = delta @ activations[-layer].T
+        else:
+            nabla_w[-layer] = delta @ activations[-layer - 1].T
+    return {**{f"nabla_w[{l}]": nabla_w[l] for l in range(L)}, **{f"nabla_b[{l}]": nabla_b[l] for l in range(L)}}
+
+
+NIELSEN = {
+    "nielsen/output-delta-without-sigma-prime": "no-sigma-prime",
+    "nielsen/nabla-w-transposed": "transposed",
+    "nielsen/layer-index-off-by-one": "off-by-one",
+    "nielsen/cost-derivative-sign": "sign",
+}
+NIELSEN_CE = {"nielsen/cross-entropy-delta-times-sigma-prime": "ce-times-sigma-prime"}
+
+
 # ---------------------------------------------------------------- scalar chains and the scalar net
 
 
