@@ -147,6 +147,22 @@ DEEP = {
 }
 
 
+def planar_backprop(X, Y, params, *, bug=None):
+    """C1W3's backward_propagation as students write it; ``bug`` plants a wrong tanh derivative."""
+    m = X.shape[1]
+    Z1 = params["W1"] @ X + params["b1"]
+    A1 = np.tanh(Z1)
+    A2 = f(params["W2"] @ A1 + params["b2"])
+    dZ2 = A2 - Y
+    prime = {"1-A1": 1 - A1, "of-Z1": 1 - Z1 ** 2}.get(bug, 1 - A1 ** 2)
+    dZ1 = params["W2"].T @ dZ2 * prime
+    return {"dW1": dZ1 @ X.T / m, "db1": dZ1.sum(axis=1, keepdims=True) / m,
+            "dW2": dZ2 @ A1.T / m, "db2": dZ2.sum(axis=1, keepdims=True) / m}
+
+
+PLANAR = {"planar/tanh-derivative-1-minus-A1": "1-A1", "planar/tanh-derivative-of-Z1": "of-Z1"}
+
+
 # ---------------------------------------------------------------- Nielsen's network.py / network2.py
 
 

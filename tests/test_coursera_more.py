@@ -56,3 +56,32 @@ def test_a_wrong_older_template_fails_its_drawn_networks_without_being_called_ha
     result = pytester.runpytest("--gradcheck", "older.py", FD, "-k", "L_model_backward and hypothesis")
     result.assert_outcomes(failed=1, deselected=12)
     result.stdout.no_fnmatch_line("*hard-wired*")
+
+
+# C1W3: the planar network with one tanh hidden layer -------------------------------------------
+PLANAR = "correct/planar_one_hidden_layer.py"
+
+
+def test_the_planar_pair_passes_its_case_and_its_drawn_networks(pytester):
+    _copy(pytester, PLANAR, "planar.py")
+    result = pytester.runpytest("--gradcheck", "planar.py", "-v")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*backward_propagation?planar-distinct-dims? PASSED*",
+                                 "*backward_propagation?hypothesis? PASSED*"])
+
+
+def test_tanh_derivative_as_1_minus_A1_is_named_with_the_students_gradients(pytester):
+    _copy(pytester, "wrong/planar_tanh_derivative.py", "planar.py")
+    result = pytester.runpytest("--gradcheck", "planar.py", FD)
+    result.assert_outcomes(failed=2, passed=1)
+    result.stdout.fnmatch_lines(["*likely mistake: tanh's derivative is taken as 1 - A1 instead of 1 - A1**2.*",
+                                 "dW1: WRONG*", "db1: WRONG*", "dW2: ok*", "db2: ok*"])
+
+
+def test_a_forward_backward_pair_of_another_signature_is_not_taken_for_the_planar_net(pytester):
+    (pytester.path / "warmup.py").write_text(
+        "def forward_propagation(x, theta):\n    return theta * x\n\n"
+        "def backward_propagation(x, theta):\n    return x\n")
+    result = pytester.runpytest("--gradcheck", "warmup.py", FD)
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["*nothing in warmup.py is recognised*"])

@@ -35,10 +35,11 @@ from ...students.implementation import (
     close,
     compare_tuple,
     param_of,
+    required_args,
     returned,
     store_grads,
 )
-from .model import DEEP, n_layers
+from .model import DEEP, PLANAR, n_layers
 
 #: the older template's own line in L_model_forward, ``assert(AL.shape == (1,X.shape[1]))``: one output unit
 _ONE_OUTPUT = re.compile(r"assert\s*\(?\s*AL\.shape\s*==\s*\(\s*1\s*,")
@@ -274,3 +275,50 @@ class Block(Implementation):
         for step, value in zip(steps, got):
             problems += compare_tuple(value, step["want"], step["what"])
         return problems, output
+
+
+class PlanarPair(Implementation):
+    """C1W3's ``forward_propagation(X, parameters)`` -> ``(A2, cache)`` then
+    ``backward_propagation(parameters, cache, X, Y)`` -> grads (tanh hidden layer, sigmoid output)."""
+
+    convention = "the course's C1W3 forward_propagation / backward_propagation (planar, tanh hidden layer)"
+
+    #: the signatures that make a module C1W3's (the C2W1 warm-up's pair takes (x, theta) instead)
+    FORWARD = ("X", "parameters")
+    BACKWARD = ("parameters", "cache", "X", "Y")
+
+    def __init__(self, module: types.ModuleType):
+        super().__init__("backward_propagation", PLANAR, module)
+
+    @classmethod
+    def fits(cls, module: types.ModuleType) -> bool:
+        ns = vars(module)
+        fw, bw = ns.get("forward_propagation"), ns.get("backward_propagation")
+        return (callable(fw) and callable(bw) and tuple(required_args(fw)) == cls.FORWARD
+                and tuple(required_args(bw)) == cls.BACKWARD)
+
+    def _run(self, case, calls, out):
+        inputs = case.inputs
+        what = "forward_propagation(X, parameters)"
+        result = calls(self.obj.forward_propagation, {"X": inputs["X"], "parameters": case.params}, what)
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise StudentError(what, f"{what} returned a {type(result).__name__}; expected (A2, cache)")
+        A2, cache = as_array(result[0], "A2"), result[1]
+        what = "backward_propagation(parameters, cache, X, Y)"
+        grads = calls(self.obj.backward_propagation,
+                      {"parameters": case.params, "cache": cache, "X": inputs["X"], "Y": inputs["Y"]}, what)
+        if not isinstance(grads, Mapping):
+            raise StudentError(what, f"{what} returned a {type(grads).__name__}; expected a dict of dW1, db1, dW2, db2")
+        params = case.param_names
+        store_grads(out, case, {k: v for k, v in grads.items() if param_of(str(k), params)}, what,
+                    {p: f"d{p}" for p in params})
+        out.intermediates["A2"] = A2
+
+    def strategy(self):
+        from .strategy import planar_cases
+
+        return planar_cases()
+
+    def call_lines(self, case, module, names):
+        return _pair_lines(case, module, names, ("forward_propagation", "A2, cache", "X, parameters"),
+                           ("backward_propagation", "parameters, cache, X, Y"))

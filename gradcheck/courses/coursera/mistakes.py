@@ -76,6 +76,30 @@ def entries() -> list[Mistake]:
     ]
 
 
+def _planar(ctx, *, tanh_prime=None):
+    """C1W3's backward pass with tanh's derivative replaced; returns grads by parameter."""
+    fw, params, X, Y = ctx.fw, ctx.params, ctx.inputs["X"], ctx.inputs["Y"]
+    m = X.shape[1]
+    dZ2 = fw["A2"] - Y
+    A1 = fw["A1"]
+    dZ1 = (params["W2"].T @ dZ2) * (1 - A1 ** 2 if tanh_prime is None else tanh_prime(A1, fw["Z1"]))
+    return {"W1": dZ1 @ X.T / m, "b1": np.sum(dZ1, axis=1, keepdims=True) / m,
+            "W2": dZ2 @ A1.T / m, "b2": np.sum(dZ2, axis=1, keepdims=True) / m}
+
+
+def planar_entries() -> list[Mistake]:
+    return [
+        Mistake("planar/tanh-derivative-1-minus-A1", ("planar",),
+                "tanh's derivative is taken as 1 - A1 instead of 1 - A1**2.",
+                "dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2)): tanh'(z) = 1 - tanh(z)^2.",
+                lambda ctx: [_planar(ctx, tanh_prime=lambda A1, Z1: 1 - A1)]),
+        Mistake("planar/tanh-derivative-of-Z1", ("planar",),
+                "tanh's derivative is computed from Z1, 1 - Z1**2, instead of from A1 = tanh(Z1).",
+                "dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2)).",
+                lambda ctx: [_planar(ctx, tanh_prime=lambda A1, Z1: 1 - Z1 ** 2)]),
+    ]
+
+
 def steps(L: int) -> list[tuple[str, str, str]]:
     """The L-layer backward pass in order, for localisation."""
     out = []
