@@ -289,6 +289,11 @@ class Course:
         return []
 
     # Mistakes ------------------------------------------------------------------------------------
+    def near_misses(self, module, name: str, obj: Any) -> list[str]:
+        """What ``obj`` (not recognised by any course) resembles of this course's conventions, each as
+        "NAME(its signature) does not match CONVENTION(the signature expected)": never called."""
+        return []
+
     def mistakes(self) -> tuple:
         """The catalog: :class:`gradcheck.diagnosis.Mistake` entries, each naming the models it applies to."""
         return ()

@@ -41,7 +41,7 @@ from ..case import Case
 from ..course import courses, entry_point_courses, get_model, load_course
 from . import implementation
 from .implementation import StudentError, calling, student_frames_text
-from .recognise import recognise
+from .recognise import near_misses, recognise
 from .wire import encode
 
 __all__ = ["CallInputs", "serve"]
@@ -387,7 +387,7 @@ def serve(conn, request: dict) -> None:
                        if not n.startswith("_") and callable(v) and getattr(v, "__module__", None) == module.__name__)
         notebook = Path(request["path"]).name if request.get("notebook") is not None else ""
         hello = {"ok": True, "implementations": [_describe(impl, i, notebook) for i, impl in enumerate(impls)],
-                 "names": names, "notes": _notebook_notes(request)}
+                 "names": names, "notes": _notebook_notes(request), "near_misses": near_misses(module, impls)}
     except BaseException as exc:
         _reset()
         conn.send_bytes(encode({"ok": False, "error": _error(exc, replace), "output": cap(output.new())}))

@@ -11,12 +11,14 @@ needed: :mod:`gradcheck.courses.nielsen.strategy`.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from ...case import make_case
 from ...course import Course
 from . import mistakes
-from .conventions import SIGNATURE, NielsenNetwork, cost_classes, is_network_class, model_of_cost
+from .conventions import SIGNATURE, NielsenNetwork, backprop_params, cost_classes, is_network_class, model_of_cost
 from .model import NIELSEN, NIELSEN_CE, b, n_layers, w
 
 #: The seeded cases' sizes: every size distinct, and a deeper net with a repeated width.
@@ -53,8 +55,6 @@ class NielsenCourse(Course):
     def recognise(self, module, name, obj):
         if not is_network_class(obj):
             return []
-        import inspect
-
         try:
             takes_cost = "cost" in inspect.signature(obj.__init__).parameters
         except (TypeError, ValueError):
@@ -66,6 +66,16 @@ class NielsenCourse(Course):
             if model is not None:
                 found.append(NielsenNetwork(f"{name}.{cost[0]}", obj, model, cost))
         return found or [NielsenNetwork(name, obj)]
+
+    def near_misses(self, module, name, obj):
+        """A ``backprop`` taking (x, y, ...) that is not Network(sizes).backprop(self, x, y)."""
+        expected = f"Nielsen's Network(sizes).{SIGNATURE}"
+        if inspect.isfunction(obj) and name == "backprop" and (backprop_params(obj) or [])[:2] == ["x", "y"]:
+            return [f"{name}{_signature(obj)} does not match {expected} (a method of the network, one example)"]
+        if inspect.isclass(obj) and callable(getattr(obj, "backprop", None)) and not is_network_class(obj):
+            return [f"{name}.backprop{_signature(obj.backprop)} with {name}{_signature(obj.__init__)} does not "
+                    f"match {expected}"]
+        return []
 
     def mistakes(self):
         return tuple(mistakes.entries())
@@ -80,3 +90,10 @@ class NielsenCourse(Course):
 
 
 COURSE = NielsenCourse()
+
+
+def _signature(fn) -> str:
+    try:
+        return str(inspect.signature(fn))
+    except (TypeError, ValueError):
+        return "(...)"
