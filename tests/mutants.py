@@ -163,6 +163,18 @@ def planar_backprop(X, Y, params, *, bug=None):
 PLANAR = {"planar/tanh-derivative-1-minus-A1": "1-A1", "planar/tanh-derivative-of-Z1": "of-Z1"}
 
 
+def deep_reg_backprop(X, Y, params, lambd, *, bug=None):
+    """C2W1's backward_propagation_with_regularization: deep_backprop plus the L2 term; ``bug`` plants
+    a wrong L2 factor."""
+    grads = deep_backprop(X, Y, params)
+    m = X.shape[1]
+    factor = {"no-1/m": lambd, "2-lambd": 2 * lambd / m, "none": 0.0}.get(bug, lambd / m)
+    return {k: v + factor * params[k[1:]] if k.startswith("dW") else v for k, v in grads.items()}
+
+
+DEEP_REG = {"deep_reg/L2-without-1/m": "no-1/m", "deep_reg/L2-with-2-lambd": "2-lambd", "deep_reg/L2-missing": "none"}
+
+
 # ---------------------------------------------------------------- Nielsen's network.py / network2.py
 
 

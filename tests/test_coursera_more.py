@@ -85,3 +85,21 @@ def test_a_forward_backward_pair_of_another_signature_is_not_taken_for_the_plana
     result = pytester.runpytest("--gradcheck", "warmup.py", FD)
     assert result.ret == 4
     result.stderr.fnmatch_lines(["*nothing in warmup.py is recognised*"])
+
+
+# C2W1: L2 regularisation on the three-layer network --------------------------------------------
+def test_the_l2_regularised_backward_pass_passes_with_the_courses_lambd(pytester):
+    _copy(pytester, "correct/regularization_l2.py", "reg.py")
+    result = pytester.runpytest("--gradcheck", "reg.py", "-v")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*backward_propagation_with_regularization?deep-regularised-lambd-0.7? PASSED*",
+                                 "*backward_propagation_with_regularization?hypothesis? PASSED*"])
+
+
+def test_the_l2_term_without_1_over_m_is_named_on_the_weights_only(pytester):
+    _copy(pytester, "wrong/regularization_l2_without_1_over_m.py", "reg.py")
+    result = pytester.runpytest("--gradcheck", "reg.py", FD)
+    result.assert_outcomes(failed=2, passed=1)
+    result.stdout.fnmatch_lines(["*likely mistake: the L2 term of dW lacks the 1/m*"])
+    result.stdout.re_match_lines([r"reg\.py +backward_propagation_with_regularization +FAILED +deep_reg/L2-without-1/m"
+                                  r" +W1, W2, W3"])

@@ -77,7 +77,7 @@ def test_correct_gradients_carry_no_diagnosis(gradcheck_case):
 
 def test_every_catalog_entry_has_a_mutant():
     covered = (set(mutants.WELCH) | set(mutants.WELCH_REG) | set(mutants.DEEP) | set(mutants.NIELSEN)
-               | set(mutants.NIELSEN_CE) | set(mutants.PLANAR) | {"chain/da-dw-is-output"})
+               | set(mutants.NIELSEN_CE) | set(mutants.PLANAR) | set(mutants.DEEP_REG) | {"chain/da-dw-is-output"})
     assert {m.id for m in catalog()} <= covered
     assert {"sign-flipped", "transposed", "swapped"} <= covered
     assert "scaled" in GENERIC_IDS
@@ -123,6 +123,9 @@ def _mutants():
             ("chain/da-dw-is-output", chain, mutants.chain_grad(chain.a0, chain.target, chain.w, bug="output")),
             ("scaled", chain, mutants.chain_grad(chain.a0, chain.target, chain.w, bug="no-2")),
             ("sign-flipped", net, mutants.scalar_net_grad(net.x, net.d, net.w1, net.w2, bug="d-z"))]
+    reg = next(c for c in get_course("coursera").derived_cases(0) if c.model.name == "deep_reg")
+    out += [(i, reg, mutants.deep_reg_backprop(reg.X, reg.Y, reg.params, float(reg.lambd), bug=bug))
+            for i, bug in mutants.DEEP_REG.items()]
     planar = next(c for c in get_course("coursera").derived_cases(0) if c.model.name == "planar")
     out += [(i, planar, mutants.planar_backprop(planar.X, planar.Y, planar.params, bug=bug))
             for i, bug in mutants.PLANAR.items()]

@@ -39,7 +39,7 @@ from ...students.implementation import (
     returned,
     store_grads,
 )
-from .model import DEEP, PLANAR, n_layers
+from .model import DEEP, DEEP_REG, PLANAR, n_layers
 
 #: the older template's own line in L_model_forward, ``assert(AL.shape == (1,X.shape[1]))``: one output unit
 _ONE_OUTPUT = re.compile(r"assert\s*\(?\s*AL\.shape\s*==\s*\(\s*1\s*,")
@@ -322,3 +322,47 @@ class PlanarPair(Implementation):
     def call_lines(self, case, module, names):
         return _pair_lines(case, module, names, ("forward_propagation", "A2, cache", "X, parameters"),
                            ("backward_propagation", "parameters, cache, X, Y"))
+
+
+class RegularisedPair(Implementation):
+    """C2W1's ``forward_propagation(X, parameters)`` -> ``(A3, cache)`` then
+    ``backward_propagation_with_regularization(X, Y, cache, lambd)`` -> gradients (three layers, L2)."""
+
+    convention = "the course's C2W1 backward_propagation_with_regularization (L2, three layers)"
+
+    FORWARD = ("X", "parameters")
+    BACKWARD = ("X", "Y", "cache", "lambd")
+
+    def __init__(self, module: types.ModuleType):
+        super().__init__("backward_propagation_with_regularization", DEEP_REG, module)
+
+    @classmethod
+    def fits(cls, module: types.ModuleType) -> bool:
+        ns = vars(module)
+        fw, bw = ns.get("forward_propagation"), ns.get("backward_propagation_with_regularization")
+        return (callable(fw) and callable(bw) and tuple(required_args(fw)) == cls.FORWARD
+                and tuple(required_args(bw)) == cls.BACKWARD)
+
+    def accepts(self, case):
+        return n_layers(case.dims) == 3
+
+    def _run(self, case, calls, out):
+        inputs = case.inputs
+        what = "forward_propagation(X, parameters)"
+        result = calls(self.obj.forward_propagation, {"X": inputs["X"], "parameters": case.params}, what)
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise StudentError(what, f"{what} returned a {type(result).__name__}; expected (A3, cache)")
+        what = "backward_propagation_with_regularization(X, Y, cache, lambd)"
+        grads = calls(self.obj.backward_propagation_with_regularization,
+                      {"X": inputs["X"], "Y": inputs["Y"], "cache": result[1], "lambd": float(inputs["lambd"])}, what)
+        _store_deep(out, case, grads, what)
+
+    def strategy(self):
+        from .strategy import regularised_cases
+
+        return regularised_cases()
+
+    def call_lines(self, case, module, names):
+        lines, got = _pair_lines(case, module, names, ("forward_propagation", "A3, cache", "X, parameters"),
+                                 ("backward_propagation_with_regularization", f"X, Y, cache, {float(case.inputs['lambd'])!r}"))
+        return lines, got

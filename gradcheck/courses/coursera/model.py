@@ -169,6 +169,50 @@ class Deep(Model):
 DEEP = Deep()
 
 
+class DeepRegularised(Deep):
+    """C2W1's "Regularization" network: ``deep`` with the L2 term, ``deep_reg``. Examples are columns.
+
+    J = cross-entropy + (1/m)(λ/2) Σ_l ‖W[l]‖² with λ = ``lambd`` (an input, as the course spells it);
+    dW[l] gains (λ/m) W[l]; db, dZ and dA are unchanged.
+    """
+
+    name = "deep_reg"
+    input_names = ("X", "Y", "lambd")
+
+    def shape_table(self, dims):
+        return {**super().shape_table(dims), "lambd": ()}
+
+    def forward(self, inputs, params, xp=np, taps=None):
+        out = super().forward(inputs, params, xp, taps)
+        m = inputs["X"].shape[1]
+        L = sum(1 for k in params if k.startswith("W"))
+        l2 = sum(xp.sum(params[f"W{l}"] ** 2, axis=(-2, -1)) for l in range(1, L + 1))
+        # the base class's backward pass runs this forward on X and Y alone, for its intermediates only
+        out["J"] = out["J"] + inputs.get("lambd", 0.0) / (2 * m) * l2
+        return out
+
+    def backward(self, inputs, params):
+        grads, inter = super().backward(inputs, params)
+        m = np.shape(inputs["X"])[1]
+        lambd = float(inputs["lambd"])
+        for k in grads:
+            if k.startswith("W"):
+                grads[k] = grads[k] + lambd / m * np.asarray(params[k], dtype=float)
+        return grads, inter
+
+    def roundoff_scale(self, inputs, params):
+        scale, ops = super().roundoff_scale(inputs, params)
+        m = np.shape(inputs["X"])[1]
+        lambd = abs(float(inputs["lambd"]))
+        for k in scale:
+            if k.startswith("W"):
+                scale[k] = scale[k] + lambd / m * np.abs(np.asarray(params[k], dtype=float))
+        return scale, ops + 2
+
+
+DEEP_REG = DeepRegularised()
+
+
 class Planar(Model):
     """C1W3's planar network ("Planar data classification with one hidden layer"): ``planar``.
 

@@ -26,7 +26,7 @@ from ...draw import (
     named_strategy,
     weight_bound,
 )
-from .model import DEEP, PLANAR
+from .model import DEEP, DEEP_REG, PLANAR
 
 
 def deep_cases(
@@ -188,3 +188,14 @@ def planar_cases(*, min_examples: int = 1, max_examples: int = 5, max_hidden: in
         return drawn_case(PLANAR, {"X": X, "Y": Y}, {"W1": W1, "b1": b1, "W2": W2, "b2": b2})
 
     return st.one_of(named_strategy(draw_case, "planar_cases", shown))
+
+
+#: The course's own regularisation strength (C2W1, "Regularization": lambd = 0.7).
+LAMBD = 0.7
+
+
+def regularised_cases(lambd: float = LAMBD) -> st.SearchStrategy[Case]:
+    """C2W1's three-layer networks with the L2 term (``deep_reg``): :func:`three_layer_cases` with ``lambd``."""
+    lambd = check_positive("lambd", lambd)
+    return three_layer_cases().map(
+        lambda case: drawn_case(DEEP_REG, {**case.inputs, "lambd": np.float64(lambd)}, case.params))
