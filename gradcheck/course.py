@@ -70,7 +70,7 @@ __all__ = [
 ]
 
 #: The built-in courses, as modules under ``gradcheck.courses``, in the order they are tried.
-_BUILT_IN = ("notes", "coursera", "scalars")
+_BUILT_IN = ("notes", "coursera", "scalars", "nielsen")
 
 
 class MissingHook(LookupError):
@@ -289,6 +289,11 @@ class Course:
         return []
 
     # Mistakes ------------------------------------------------------------------------------------
+    def near_misses(self, module, name: str, obj: Any) -> list[str]:
+        """What ``obj`` (not recognised by any course) resembles of this course's conventions, each as
+        "NAME(its signature) does not match CONVENTION(the signature expected)": never called."""
+        return []
+
     def mistakes(self) -> tuple:
         """The catalog: :class:`gradcheck.diagnosis.Mistake` entries, each naming the models it applies to."""
         return ()

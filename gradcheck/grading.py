@@ -252,7 +252,7 @@ class Grader:
 
     def shapes(self, impl: Implementation, cases: list) -> CheckResult:
         """Every gradient and exposed intermediate has its table shape, on every case."""
-        from .shapes import shape_problems
+        from .shapes import canonical_name, shape_problems
 
         result = CheckResult("shapes", "shapes")
         problems: list[str] = []
@@ -265,7 +265,7 @@ class Grader:
             ran += 1
             table = case.shape_table
             named = {k: v for k, v in {**outcome.grads, **outcome.intermediates}.items()
-                     if k in table or any(k == f"{p}{n}" for p in ("dJd", "dEd", "dCd", "d") for n in case.param_names)}
+                     if canonical_name(k, table, case.param_names) is not None}
             found = [f"{case.name}: {p}" for p in shape_problems(named, case)]
             problems += [p for p in found if p not in problems]
         if problems:

@@ -660,7 +660,8 @@ def _summaries(oracles: tuple[str, ...], refs, results: dict[str, OracleResult])
 def _scipy_refs(user, layout, theta, flat_cost, refs, results, safety) -> str:
     """Run the scipy oracle: approx_fprime always, check_grad when every gradient has its size; returns a note."""
     user_flat = None
-    if all(k in user and np.size(user[k][1]) == int(np.prod(s, dtype=int)) for k, s in layout):
+    if all(k in user and np.size(user[k][1]) == int(np.prod(s, dtype=int)) and not np.iscomplexobj(user[k][1])
+           for k, s in layout):
         try:
             user_flat, _ = flatten({k: np.asarray(user[k][1], dtype=np.float64) for k, _ in layout},
                                    tuple(k for k, _ in layout))

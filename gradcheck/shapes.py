@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["ShapeMismatch", "assert_shapes", "canonical_name", "shape_problems"]
 
 _GRAD_PREFIXES = ("dJd", "dEd", "dCd", "d")
+_NABLA = re.compile(r"nabla_(\w+)\[(\d+)\]")
 
 
 class ShapeMismatch(AssertionError):
@@ -33,13 +34,20 @@ def canonical_name(name: str, table: Mapping[str, Any], params: tuple[str, ...])
     """The shape-table name for a name users write, or None if it means nothing here.
 
     Names in the table stand for themselves (``dZ2``, ``delta3``); otherwise a gradient
-    prefix is stripped: ``dJdW1``, ``dW1`` -> ``W1``; ``dw`` -> ``w``; ``dJdw1`` -> ``w1``.
+    prefix is stripped: ``dJdW1``, ``dW1`` -> ``W1``; ``dw`` -> ``w``; ``dJdw1`` -> ``w1``; and a
+    layer of a list's gradient names that layer: ``nabla_w[0]`` -> ``weights[0]``.
     """
     if name in table:
         return name
     for prefix in _GRAD_PREFIXES:
         if name.startswith(prefix) and name[len(prefix):] in params:
             return name[len(prefix):]
+    nabla = _NABLA.fullmatch(name)  # nabla_w[0] -> weights[0]: ∇ of the list whose name starts so, same layer
+    if nabla:
+        stem, index = nabla.groups()
+        found = [p for p in params if p.endswith(f"[{index}]") and p.startswith(stem)]
+        if len(found) == 1:
+            return found[0]
     return None
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numbers
 import random
+import re
 import secrets
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -99,6 +100,11 @@ def _literal(value: Any) -> str:
     return f"np.array({a.tolist()!r})"
 
 
+def _variable(name: str) -> str:
+    """A Python variable for an array's name: itself, or ``weights_0`` for ``weights[0]``."""
+    return name if name.isidentifier() else "_".join(re.findall(r"\w+", name))
+
+
 def as_code(case: Case) -> str:
     """Python code that rebuilds ``case`` (data and expected values) with :func:`gradcheck.make_case`.
 
@@ -111,9 +117,9 @@ def as_code(case: Case) -> str:
     """
     inputs, params = case.inputs, case.params
     lines = ["import numpy as np", "from gradcheck import make_case", *_course_lines(case.model), ""]
-    lines += [f"{k} = {_literal(v)}" for k, v in {**inputs, **params}.items()]
-    ins = ", ".join(f"{k!r}: {k}" for k in inputs)
-    ps = ", ".join(f"{k!r}: {k}" for k in params)
+    lines += [f"{_variable(k)} = {_literal(v)}" for k, v in {**inputs, **params}.items()]
+    ins = ", ".join(f"{k!r}: {_variable(k)}" for k in inputs)
+    ps = ", ".join(f"{k!r}: {_variable(k)}" for k in params)
     lines += ["", f"case = make_case({case.model.name!r}, {{{ins}}}, {{{ps}}}, name={case.name!r})",
               "expected = case.expected['grads']  # by parameter name"]
     return "\n".join(lines)
@@ -347,6 +353,7 @@ def run_property_check(
     reference: Callable[[Case], Mapping[str, Any]] | None = None,
     max_shrink_draws: int | None = None,
     with_jax: bool = True,
+    accepts: Callable[[Case], bool] | None = None,
 ) -> PropertyOutcome:
     """Run ``compute_grads`` on drawn cases, shrink the first failure, and say what is wrong.
 
@@ -372,6 +379,9 @@ def run_property_check(
             most of the tries being rejected by the filters.
         with_jax: add JAX's value to the report where ``gradcheck._jax`` is installed; ``False``
             keeps jax unimported.
+        accepts: which networks the code's own contract admits (a course template that asserts one
+            output unit); probing for hard-wired sizes tries no other, so a template's assertion is
+            never called hard-wiring. ``None``: every network.
 
     Returns:
         A :class:`PropertyOutcome`; ``outcome.message`` holds the report when it failed.
@@ -454,7 +464,7 @@ def run_property_check(
         return _flaky_outcome(calls, seed, with_jax)
     hard_wired = None
     if probe_sizes and _cannot_take(mismatches):
-        hard_wired = _hard_wired_sizes(compute_grads, smallest.model, passed_dims, seed, reference)
+        hard_wired = _hard_wired_sizes(compute_grads, smallest.model, passed_dims, seed, reference, accepts)
     examples = calls["first_failure"] or calls["n"]
     text = _report(smallest, mismatches, hard_wired, seed, examples, with_jax=with_jax)
     return PropertyOutcome(False, seed, examples, text,
@@ -532,7 +542,7 @@ def _cannot_take(mismatches: Sequence[Mismatch]) -> bool:
 
 
 def _hard_wired_sizes(compute_grads, model: Model, passed: list[dict[str, int]], seed: int,
-                      reference=None) -> dict[str, int] | None:
+                      reference=None, accepts: Callable[[Case], bool] | None = None) -> dict[str, int] | None:
     """The sizes the code is hard-wired to: it is right at a base size set, and raises or returns
     missing or misshapen gradients whenever one of these sizes alone takes another value."""
     course = course_of(model)
@@ -544,7 +554,8 @@ def _hard_wired_sizes(compute_grads, model: Model, passed: list[dict[str, int]],
             continue
         fixed = {}
         for (dim, value), size_sets in course.size_variants(model, base).items():
-            probes = [p for p in (_sized_case(model, d, seed) for d in size_sets) if p is not None]
+            probes = [p for p in (_sized_case(model, d, seed) for d in size_sets)
+                      if p is not None and (accepts is None or accepts(p))]
             if probes and all(_cannot_take(_attempt(compute_grads, p, reference)) for p in probes):
                 fixed[dim] = value
         return fixed or None

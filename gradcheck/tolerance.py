@@ -38,6 +38,10 @@ MATCH_RTOL = {"float64": 1e-6, "float32": 1e-3}
 #: An interface method's value (a cost, getParams) must equal the reference to this relative
 #: accuracy: both are the same few float64 operations, so 1e-9 leaves 10⁷ ulps of room.
 INTERFACE_RTOL = 1e-9
+#: The same for a value the code computed in lower precision: the data rounded to float32
+#: (½ ulp each) and a few float32 operations put a cost or yHat some 10 ulps (ε = 1.2e-7) off
+#: the float64 reference; 1e-4 leaves 10³ ulps, while the catalog's mistakes are off by O(1).
+INTERFACE_RTOL_LOW = {"float32": 1e-4, "float16": 1e-2}
 #: A building block's output (dW, db, dA_prev of one layer) against the reference pass: one layer's
 #: products in float64 agree to ~1e-15; 1e-7 also admits float32 blocks (ε = 1.2e-7).
 BLOCK_RTOL = 1e-7

@@ -147,6 +147,74 @@ DEEP = {
 }
 
 
+def planar_backprop(X, Y, params, *, bug=None):
+    """C1W3's backward_propagation as students write it; ``bug`` plants a wrong tanh derivative."""
+    m = X.shape[1]
+    Z1 = params["W1"] @ X + params["b1"]
+    A1 = np.tanh(Z1)
+    A2 = f(params["W2"] @ A1 + params["b2"])
+    dZ2 = A2 - Y
+    prime = {"1-A1": 1 - A1, "of-Z1": 1 - Z1 ** 2}.get(bug, 1 - A1 ** 2)
+    dZ1 = params["W2"].T @ dZ2 * prime
+    return {"dW1": dZ1 @ X.T / m, "db1": dZ1.sum(axis=1, keepdims=True) / m,
+            "dW2": dZ2 @ A1.T / m, "db2": dZ2.sum(axis=1, keepdims=True) / m}
+
+
+PLANAR = {"planar/tanh-derivative-1-minus-A1": "1-A1", "planar/tanh-derivative-of-Z1": "of-Z1"}
+
+
+def deep_reg_backprop(X, Y, params, lambd, *, bug=None):
+    """C2W1's backward_propagation_with_regularization: deep_backprop plus the L2 term; ``bug`` plants
+    a wrong L2 factor."""
+    grads = deep_backprop(X, Y, params)
+    m = X.shape[1]
+    factor = {"no-1/m": lambd, "2-lambd": 2 * lambd / m, "none": 0.0}.get(bug, lambd / m)
+    return {k: v + factor * params[k[1:]] if k.startswith("dW") else v for k, v in grads.items()}
+
+
+DEEP_REG = {"deep_reg/L2-without-1/m": "no-1/m", "deep_reg/L2-with-2-lambd": "2-lambd", "deep_reg/L2-missing": "none"}
+
+
+# ---------------------------------------------------------------- Nielsen's network.py / network2.py
+
+
+def nielsen_backprop(x, y, weights, biases, *, cross_entropy=False, bug=None):
+    """backprop(x, y) as the book's readers write it (output layer first, then a loop over the hidden
+    layers), keyed nabla_b[l] / nabla_w[l]; ``bug`` plants one of the catalog's mistakes."""
+    activations, zs = [x], []
+    for W, b in zip(weights, biases):
+        zs.append(W @ activations[-1] + b)
+        activations.append(f(zs[-1]))
+    a = activations[-1]
+    derivative = (y - a) if bug == "sign" else (a - y)
+    if cross_entropy:
+        delta = derivative * fp(zs[-1]) if bug == "ce-times-sigma-prime" else derivative
+    else:
+        delta = derivative if bug == "no-sigma-prime" else derivative * fp(zs[-1])
+    L = len(weights)
+    nabla_b, nabla_w = [None] * L, [None] * L
+    nabla_b[-1], nabla_w[-1] = delta, delta @ activations[-2].T
+    for layer in range(2, L + 1):
+        delta = (weights[-layer + 1].T @ delta) * fp(zs[-layer])
+        nabla_b[-layer] = delta
+        if bug == "transposed":
+            nabla_w[-layer] = activations[-layer - 1] @ delta.T
+        elif bug == "off-by-one":
+            nabla_w[-layer] = delta @ activations[-layer].T
+        else:
+            nabla_w[-layer] = delta @ activations[-layer - 1].T
+    return {**{f"nabla_w[{l}]": nabla_w[l] for l in range(L)}, **{f"nabla_b[{l}]": nabla_b[l] for l in range(L)}}
+
+
+NIELSEN = {
+    "nielsen/output-delta-without-sigma-prime": "no-sigma-prime",
+    "nielsen/nabla-w-transposed": "transposed",
+    "nielsen/layer-index-off-by-one": "off-by-one",
+    "nielsen/cost-derivative-sign": "sign",
+}
+NIELSEN_CE = {"nielsen/cross-entropy-delta-times-sigma-prime": "ce-times-sigma-prime"}
+
+
 # ---------------------------------------------------------------- scalar chains and the scalar net
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import gradcheck
+from gradcheck.course import get_course
 from gradcheck.diagnosis import GENERIC_IDS, catalog, diagnose, localise
 
 from . import mutants
@@ -75,7 +76,8 @@ def test_correct_gradients_carry_no_diagnosis(gradcheck_case):
 
 
 def test_every_catalog_entry_has_a_mutant():
-    covered = set(mutants.WELCH) | set(mutants.WELCH_REG) | set(mutants.DEEP) | {"chain/da-dw-is-output"}
+    covered = (set(mutants.WELCH) | set(mutants.WELCH_REG) | set(mutants.DEEP) | set(mutants.NIELSEN)
+               | set(mutants.NIELSEN_CE) | set(mutants.PLANAR) | set(mutants.DEEP_REG) | {"chain/da-dw-is-output"})
     assert {m.id for m in catalog()} <= covered
     assert {"sign-flipped", "transposed", "swapped"} <= covered
     assert "scaled" in GENERIC_IDS
@@ -121,6 +123,21 @@ def _mutants():
             ("chain/da-dw-is-output", chain, mutants.chain_grad(chain.a0, chain.target, chain.w, bug="output")),
             ("scaled", chain, mutants.chain_grad(chain.a0, chain.target, chain.w, bug="no-2")),
             ("sign-flipped", net, mutants.scalar_net_grad(net.x, net.d, net.w1, net.w2, bug="d-z"))]
+    reg = next(c for c in get_course("coursera").derived_cases(0) if c.model.name == "deep_reg")
+    out += [(i, reg, mutants.deep_reg_backprop(reg.X, reg.Y, reg.params, float(reg.lambd), bug=bug))
+            for i, bug in mutants.DEEP_REG.items()]
+    planar = next(c for c in get_course("coursera").derived_cases(0) if c.model.name == "planar")
+    out += [(i, planar, mutants.planar_backprop(planar.X, planar.Y, planar.params, bug=bug))
+            for i, bug in mutants.PLANAR.items()]
+    nielsen = {c.name: c for c in get_course("nielsen").derived_cases(0)}
+    for table, name in ((mutants.NIELSEN, "nielsen-four-layers"), (mutants.NIELSEN_CE, "nielsen-four-layers-ce")):
+        case = nielsen[name]
+        L = len(case.param_names) // 2
+        weights = [case.params[f"weights[{l}]"] for l in range(L)]
+        biases = [case.params[f"biases[{l}]"] for l in range(L)]
+        out += [(i, case, mutants.nielsen_backprop(case.x, case.y, weights, biases, bug=bug,
+                                                   cross_entropy=case.model.cross_entropy))
+                for i, bug in table.items()]
     return out
 
 

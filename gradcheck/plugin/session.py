@@ -138,7 +138,9 @@ class _Judge:
                 f"gradcheck: {len(self.submissions)} submission{'s' * (len(self.submissions) != 1)}, "
                 f"{n_impl} implementation{'s' * (n_impl != 1)} recognised; " + _hypothesis_line(config),
                 *(f"gradcheck: {note}" for note in self.grader.judging_oracles()[1]), *self._missing_hooks(),
-                *_notebook_lines(config, self.submissions)]
+                *_notebook_lines(config, self.submissions),
+                *(f"gradcheck: {_display(sub.path, config.rootpath)}: {line}" for sub in self.submissions
+                  for line in sub.near_misses)]
 
     def _missing_hooks(self) -> list[str]:
         """Items not offered because a course lacks the hook, said once per course."""

@@ -210,7 +210,8 @@ def check_drawn(impl: Implementation, *, examples: int, seed: int, timeout: floa
     """
     try:
         outcome = run_property_check(_compute(impl, timeout), impl.strategy(), max_examples=examples, seed=seed,
-                                     max_shrink_draws=MAX_SHRINK_DRAWS, with_jax=use_jax)
+                                     max_shrink_draws=MAX_SHRINK_DRAWS, with_jax=use_jax,
+                                     accepts=impl.accepts)
     except _TimedOut as stop:
         message = "\n".join([
             f"{stop.error} on a drawn network of {stop.case.model.name} ({_dims(stop.case)}) (seed {seed}); "

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..tolerance import BLOCK_RTOL, INTERFACE_RTOL
+from ..tolerance import BLOCK_RTOL, INTERFACE_RTOL, INTERFACE_RTOL_LOW
 
 if TYPE_CHECKING:
     from ..case import Case
@@ -231,14 +231,38 @@ def as_array(value: Any, what: str) -> np.ndarray:
         raise StudentError(what, f"{what} is a {type(value).__name__}, not an array of numbers") from None
 
 
+class Number(float):
+    """A float that remembers the dtype the student's code computed it in (for :func:`close`)."""
+
+    dtype: np.dtype
+
+    def __new__(cls, value: Any, dtype: Any):
+        number = super().__new__(cls, value)
+        number.dtype = np.dtype(dtype)
+        return number
+
+
+def _dtype_name(value: Any) -> str:
+    dtype = getattr(value, "dtype", None)
+    if dtype is None:
+        try:
+            dtype = np.asarray(value).dtype
+        except Exception:
+            return ""
+    return np.dtype(dtype).name
+
+
 def as_cost(value: Any, what: str, notes: list[str]) -> float:
-    """A returned cost as a float: a 0-d array or one of shape (1,) or (1, 1) is accepted."""
+    """A returned cost as a float (a :class:`Number` that keeps the dtype it was computed in):
+    a 0-d array or one of shape (1,) or (1, 1) is accepted."""
     arr = as_array(value, what)
     if arr.size != 1:
         raise StudentError(what, f"{what} has shape {arr.shape}; a cost must be one number")
+    if arr.dtype.kind == "c":
+        raise StudentError(what, f"{what} is complex ({arr.ravel()[0]!r}); a cost is a real number")
     if arr.shape:
         notes.append(f"{what} returns an array of shape {arr.shape}; it was read as the number {float(arr.ravel()[0])!r}.")
-    return float(arr.ravel()[0])
+    return Number(arr.ravel()[0], arr.dtype if arr.dtype.kind == "f" else np.float64)
 
 
 
@@ -382,7 +406,13 @@ def param_of(key: str, params: tuple[str, ...]) -> str | None:
 
 
 def close(a, b, rtol: float = INTERFACE_RTOL) -> bool:
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    """Whether the student's value ``a`` equals the reference ``b`` to ``rtol``, or to the wider
+    tolerance of ``a``'s own precision when the code computed it in float32 or float16."""
+    low = INTERFACE_RTOL_LOW.get(_dtype_name(a))
+    if low is not None:
+        rtol = max(rtol, low)
+    kind = complex if np.iscomplexobj(a) or np.iscomplexobj(b) else float  # an imaginary part is not dropped
+    a, b = np.asarray(a, dtype=kind), np.asarray(b, dtype=kind)
     scale = max(float(np.max(np.abs(b), initial=0.0)), 1e-300)
     return bool(np.all(np.abs(a - b) <= rtol * np.maximum(np.abs(b), 1e-6 * scale) + 1e-300))
 

@@ -67,6 +67,8 @@ class Submission:
     descriptors: list[dict] = field(default_factory=list)
     #: a notebook's cells that were not run, and why (one line each)
     notes: list[str] = field(default_factory=list)
+    #: what resembles a convention without fitting it ("not recognised: backprop(x, y, ...) does not match ...")
+    near_misses: list[str] = field(default_factory=list)
     sandbox: Sandbox | None = None
 
     @property
@@ -210,6 +212,7 @@ def _apply(sub: Submission, hello: dict, settings: SandboxSettings, allow_autodi
         return
     sub.names = list(hello.get("names", ()))
     sub.notes = list(hello.get("notes", ()))
+    sub.near_misses = list(hello.get("near_misses", ()))
     sub.descriptors = list(hello["implementations"])
     sub.implementations = [RemoteImplementation(d, sub.sandbox, allow_autodiff) for d in sub.descriptors]
 
@@ -303,6 +306,7 @@ def as_data(submissions: list[Submission]) -> list[dict]:
     """The submissions as plain data (what each import gave), for another process to collect from."""
     return [{"path": str(s.path), "target": s.target, "dotted": s.dotted, "package": s.package,
              "root": str(s.root) if s.root else "", "paths": list(s.paths), "notes": s.notes,
+             "near_misses": s.near_misses,
              "output": s.output, "names": s.names, "descriptors": s.descriptors,
              "error": None if s.error is None else {"message": str(s.error), "exc_type": s.error.type_name,
                                                     "traceback": s.error.traceback_text,
@@ -320,7 +324,7 @@ def from_data(data: list[dict], invocation_dir: Path, settings: SandboxSettings,
         sub.sandbox = _sandbox(sub, invocation_dir, settings)
         hello = ({"ok": False, "error": d["error"], "output": d["output"]} if d["error"] else
                  {"ok": True, "implementations": d["descriptors"], "names": d["names"], "output": d["output"],
-                  "notes": d["notes"]})
+                  "notes": d["notes"], "near_misses": d.get("near_misses", [])})
         _apply(sub, hello, settings, allow_autodiff)
         out.append(sub)
     return out
@@ -332,7 +336,8 @@ def _check_recognised(target: str, path: Path, found: list[Submission]) -> None:
     if len(found) == 1:
         names = found[0].names
         looked = f"its classes and functions: {', '.join(names)}" if names else "it defines no classes or functions"
+        near = "".join(f"{line}\n" for line in found[0].near_misses)
         raise TargetError(f"--gradcheck {target}: nothing in {found[0].path.name} is recognised "
-                          f"({looked}).\n" + conventions_text())
+                          f"({looked}).\n" + near + conventions_text())
     raise TargetError(f"--gradcheck {target}: nothing is recognised in any of the {len(found)} .py files "
                       f"or notebooks in {path}.\n" + conventions_text())

@@ -243,3 +243,17 @@ def _looks_cs231n(cls: type) -> bool:
     except (OSError, TypeError):
         return False
 
+
+def near_misses(module: types.ModuleType, found: list[Implementation]) -> list[str]:
+    """The module's own classes and functions that no convention took but that resemble one (a
+    function named like a convention with another signature): "not recognised: ... does not match ..."."""
+    taken = {id(getattr(impl, "obj", None)) for impl in found} | {id(getattr(impl, "cls", None)) for impl in found}
+    lines: list[str] = []
+    for name, obj in list(vars(module).items()):
+        if name.startswith("_") or id(obj) in taken or not _own(module, obj):
+            continue
+        if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+            continue
+        for course in courses():
+            lines += [f"not recognised: {line}" for line in course.near_misses(module, name, obj)]
+    return lines

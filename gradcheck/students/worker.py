@@ -41,7 +41,7 @@ from ..case import Case
 from ..course import courses, entry_point_courses, get_model, load_course
 from . import implementation
 from .implementation import StudentError, calling, student_frames_text
-from .recognise import recognise
+from .recognise import near_misses, recognise
 from .wire import encode
 
 __all__ = ["CallInputs", "serve"]
@@ -246,6 +246,22 @@ def _notebook_notes(request: Mapping[str, Any]) -> list[str]:
     return list(NOTES)
 
 
+#: A Python 2 print statement: ``print "..."``, ``print x``, ``print`` alone (not print(...) nor print = ...).
+_PRINT_STATEMENT = re.compile(r"^\s*print(\s*$|\s+[^\s(=]|\s*>>)")
+
+
+def python2_line(exc: SyntaxError) -> int | None:
+    """The first print statement's line when a file that Python 3 cannot parse is Python 2 code."""
+    try:
+        text = Path(exc.filename).read_text(errors="replace") if exc.filename else ""
+    except OSError:
+        return None
+    for number, line in enumerate(text.splitlines(), 1):
+        if _PRINT_STATEMENT.match(line) and not line.lstrip().startswith("#"):
+            return number
+    return None
+
+
 def _error(exc: BaseException, replace: Mapping[str, str]) -> dict:
     """A student's exception as text for the judge."""
     if isinstance(exc, StudentError):
@@ -256,6 +272,11 @@ def _error(exc: BaseException, replace: Mapping[str, str]) -> dict:
     if isinstance(exc, implementation.StudentTimeout):
         return {"what": "import", "message": f"TimeoutError: importing {exc.args[0] if exc.args else 'it'}",
                 "timed_out": True, "exc_type": "TimeoutError", "traceback": "", "output": ""}
+    if isinstance(exc, SyntaxError):
+        line = python2_line(exc)
+        if line is not None:
+            return {"what": "", "exc_type": "SyntaxError", "traceback": "", "output": "", "timed_out": False,
+                    "message": f"this is Python 2 code (print statement at line {line}); a Python 3 port is needed"}
     return {"what": "", "message": f"{type(exc).__name__}: {exc}", "exc_type": type(exc).__name__,
             "traceback": student_frames_text(exc, replace), "output": "", "timed_out": False}
 
@@ -366,7 +387,7 @@ def serve(conn, request: dict) -> None:
                        if not n.startswith("_") and callable(v) and getattr(v, "__module__", None) == module.__name__)
         notebook = Path(request["path"]).name if request.get("notebook") is not None else ""
         hello = {"ok": True, "implementations": [_describe(impl, i, notebook) for i, impl in enumerate(impls)],
-                 "names": names, "notes": _notebook_notes(request)}
+                 "names": names, "notes": _notebook_notes(request), "near_misses": near_misses(module, impls)}
     except BaseException as exc:
         _reset()
         conn.send_bytes(encode({"ok": False, "error": _error(exc, replace), "output": cap(output.new())}))

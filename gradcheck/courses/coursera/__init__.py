@@ -20,20 +20,24 @@ import numpy as np
 from ...case import bundled, make_case
 from ...course import Course
 from . import mistakes
-from .conventions import BLOCKS, Block, GradientCheckingPair, LLayer
-from .model import DEEP, n_layers
+from .conventions import BLOCKS, Block, GradientCheckingPair, LLayer, PlanarPair, RegularisedPair
+from .model import DEEP, DEEP_REG, PLANAR, n_layers
 
 
 class CourseraCourse(Course):
     name = "coursera"
     title = "the Coursera deep-learning course: the L-layer relu/sigmoid network, examples as columns (deep)"
-    models = (DEEP,)
+    models = (DEEP, DEEP_REG, PLANAR)
     conventions = (
         "the Coursera L-layer pair L_model_forward(X, parameters) -> (AL, caches) and "
         "L_model_backward(AL, Y, caches) -> grads, with its building blocks linear_backward, "
         "linear_activation_backward, relu_backward, sigmoid_backward",
         "the Coursera gradient-checking pair forward_propagation_n(X, Y, parameters) -> (cost, cache) and "
         "backward_propagation_n(X, Y, cache) -> gradients",
+        "the Coursera C1W3 planar pair forward_propagation(X, parameters) -> (A2, cache) and "
+        "backward_propagation(parameters, cache, X, Y) -> grads (tanh hidden layer, sigmoid output)",
+        "the Coursera C2W1 regularisation pair forward_propagation(X, parameters) -> (A3, cache) and "
+        "backward_propagation_with_regularization(X, Y, cache, lambd) -> gradients (three layers, L2)",
     )
 
     def cases(self):
@@ -48,7 +52,13 @@ class CourseraCourse(Course):
             params[f"W{l}"] = rng.standard_normal((sizes[l], sizes[l - 1]))
             params[f"b{l}"] = rng.standard_normal((sizes[l], 1))
         inputs = {"X": rng.standard_normal((sizes[0], m)), "Y": (rng.uniform(size=(1, m)) > 0.5).astype(float)}
-        return [make_case(DEEP, inputs, params, name="deep-distinct-dims")]
+        rng = np.random.default_rng([seed, 3])
+        planar = {"W1": rng.standard_normal((4, 2)), "b1": rng.standard_normal((4, 1)),
+                  "W2": rng.standard_normal((1, 4)), "b2": rng.standard_normal((1, 1))}
+        planar_inputs = {"X": rng.standard_normal((2, 3)), "Y": np.array([[1.0, 0.0, 1.0]])}
+        return [make_case(DEEP, inputs, params, name="deep-distinct-dims"),
+                make_case(DEEP_REG, {**inputs, "lambd": 0.7}, params, name="deep-regularised-lambd-0.7"),
+                make_case(PLANAR, planar_inputs, planar, name="planar-distinct-dims")]
 
     def recognise(self, module, name, obj):
         if name in BLOCKS and inspect.isfunction(obj):
@@ -62,26 +72,34 @@ class CourseraCourse(Course):
             found.append(LLayer(module))
         if callable(ns.get("forward_propagation_n")) and callable(ns.get("backward_propagation_n")):
             found.append(GradientCheckingPair(module))
+        if PlanarPair.fits(module):
+            found.append(PlanarPair(module))
+        if RegularisedPair.fits(module):
+            found.append(RegularisedPair(module))
         return found
 
     def mistakes(self):
-        return tuple(mistakes.entries())
+        return tuple(mistakes.entries()) + tuple(mistakes.regularised_entries()) + tuple(mistakes.planar_entries())
 
     def steps(self, model, dims):
-        return mistakes.steps(n_layers(dims))
+        return mistakes.steps(n_layers(dims)) if model is not PLANAR else None
 
     def strategy(self, model):
-        from .strategy import cases_for
+        from .strategy import cases_for, planar_cases
 
-        return cases_for(model)
+        if model is DEEP_REG:
+            from .strategy import regularised_cases
+
+            return regularised_cases()
+        return planar_cases() if model is PLANAR else cases_for(model)
 
     def sized_strategy(self, model, dims):
         from .strategy import sized_cases
 
-        return sized_cases(model, dims)
+        return sized_cases(model, dims) if model is DEEP else None
 
     def usual_dims(self, model):
-        return ({"m": 3, "n0": 4, "n1": 5, "n2": 3, "n3": 1},)
+        return ({"m": 3, "n0": 4, "n1": 5, "n2": 3, "n3": 1},) if model is DEEP else ()
 
     def size_variants(self, model, base):
         """Each size alone, and the number of layers L (hidden widths kept or padded with 2)."""

@@ -16,6 +16,7 @@ Imports: numpy; :mod:`gradcheck.case`, :mod:`gradcheck.courses.coursera.model`,
 
 from __future__ import annotations
 
+import inspect
 import re
 import types
 from collections.abc import Callable, Mapping
@@ -34,11 +35,14 @@ from ...students.implementation import (
     close,
     compare_tuple,
     param_of,
+    required_args,
     returned,
     store_grads,
 )
-from .model import DEEP, n_layers
+from .model import DEEP, DEEP_REG, PLANAR, n_layers
 
+#: the older template's own line in L_model_forward, ``assert(AL.shape == (1,X.shape[1]))``: one output unit
+_ONE_OUTPUT = re.compile(r"assert\s*\(?\s*AL\.shape\s*==\s*\(\s*1\s*,")
 COST_FORMULA = "J = -1/m * sum(Y*log(AL) + (1-Y)*log(1-AL))"
 BLOCKS = ("linear_backward", "linear_activation_backward", "relu_backward", "sigmoid_backward")
 
@@ -77,6 +81,15 @@ def _match_dA(user: Mapping[str, Any], case: Case) -> tuple[dict[str, str], list
     return mapping, notes
 
 
+def _asserts_one_output(fn: Callable) -> bool:
+    """Whether ``fn``'s source keeps the older template's ``assert(AL.shape == (1,X.shape[1]))``."""
+    try:
+        source = inspect.getsource(fn)
+    except (OSError, TypeError):
+        return False
+    return bool(_ONE_OUTPUT.search(source))
+
+
 def _store_deep(out: Outcome, case: Case, grads: Any, what: str) -> None:
     if not isinstance(grads, Mapping):
         raise StudentError(what, f"{what} returned a {type(grads).__name__}; expected a dict of dW1, db1, ...")
@@ -100,6 +113,19 @@ class LLayer(Implementation):
 
     def __init__(self, module: types.ModuleType):
         super().__init__("L_model_backward", DEEP, module)
+        #: the template asserts one output unit (its contract): only such networks are drawn or probed
+        self.single_output = _asserts_one_output(module.L_model_forward)
+
+    def state(self):
+        return {"single_output": self.single_output}
+
+    def accepts(self, case):
+        return not getattr(self, "single_output", False) or case.dims[f"n{n_layers(case.dims)}"] == 1
+
+    def strategy(self):
+        from .strategy import cases_for, single_output_cases
+
+        return single_output_cases() if getattr(self, "single_output", False) else cases_for(DEEP)
 
     def _forward(self, case, calls):
         inputs = case.inputs
@@ -249,3 +275,94 @@ class Block(Implementation):
         for step, value in zip(steps, got):
             problems += compare_tuple(value, step["want"], step["what"])
         return problems, output
+
+
+class PlanarPair(Implementation):
+    """C1W3's ``forward_propagation(X, parameters)`` -> ``(A2, cache)`` then
+    ``backward_propagation(parameters, cache, X, Y)`` -> grads (tanh hidden layer, sigmoid output)."""
+
+    convention = "the course's C1W3 forward_propagation / backward_propagation (planar, tanh hidden layer)"
+
+    #: the signatures that make a module C1W3's (the C2W1 warm-up's pair takes (x, theta) instead)
+    FORWARD = ("X", "parameters")
+    BACKWARD = ("parameters", "cache", "X", "Y")
+
+    def __init__(self, module: types.ModuleType):
+        super().__init__("backward_propagation", PLANAR, module)
+
+    @classmethod
+    def fits(cls, module: types.ModuleType) -> bool:
+        ns = vars(module)
+        fw, bw = ns.get("forward_propagation"), ns.get("backward_propagation")
+        return (callable(fw) and callable(bw) and tuple(required_args(fw)) == cls.FORWARD
+                and tuple(required_args(bw)) == cls.BACKWARD)
+
+    def _run(self, case, calls, out):
+        inputs = case.inputs
+        what = "forward_propagation(X, parameters)"
+        result = calls(self.obj.forward_propagation, {"X": inputs["X"], "parameters": case.params}, what)
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise StudentError(what, f"{what} returned a {type(result).__name__}; expected (A2, cache)")
+        A2, cache = as_array(result[0], "A2"), result[1]
+        what = "backward_propagation(parameters, cache, X, Y)"
+        grads = calls(self.obj.backward_propagation,
+                      {"parameters": case.params, "cache": cache, "X": inputs["X"], "Y": inputs["Y"]}, what)
+        if not isinstance(grads, Mapping):
+            raise StudentError(what, f"{what} returned a {type(grads).__name__}; expected a dict of dW1, db1, dW2, db2")
+        params = case.param_names
+        store_grads(out, case, {k: v for k, v in grads.items() if param_of(str(k), params)}, what,
+                    {p: f"d{p}" for p in params})
+        out.intermediates["A2"] = A2
+
+    def strategy(self):
+        from .strategy import planar_cases
+
+        return planar_cases()
+
+    def call_lines(self, case, module, names):
+        return _pair_lines(case, module, names, ("forward_propagation", "A2, cache", "X, parameters"),
+                           ("backward_propagation", "parameters, cache, X, Y"))
+
+
+class RegularisedPair(Implementation):
+    """C2W1's ``forward_propagation(X, parameters)`` -> ``(A3, cache)`` then
+    ``backward_propagation_with_regularization(X, Y, cache, lambd)`` -> gradients (three layers, L2)."""
+
+    convention = "the course's C2W1 backward_propagation_with_regularization (L2, three layers)"
+
+    FORWARD = ("X", "parameters")
+    BACKWARD = ("X", "Y", "cache", "lambd")
+
+    def __init__(self, module: types.ModuleType):
+        super().__init__("backward_propagation_with_regularization", DEEP_REG, module)
+
+    @classmethod
+    def fits(cls, module: types.ModuleType) -> bool:
+        ns = vars(module)
+        fw, bw = ns.get("forward_propagation"), ns.get("backward_propagation_with_regularization")
+        return (callable(fw) and callable(bw) and tuple(required_args(fw)) == cls.FORWARD
+                and tuple(required_args(bw)) == cls.BACKWARD)
+
+    def accepts(self, case):
+        return n_layers(case.dims) == 3
+
+    def _run(self, case, calls, out):
+        inputs = case.inputs
+        what = "forward_propagation(X, parameters)"
+        result = calls(self.obj.forward_propagation, {"X": inputs["X"], "parameters": case.params}, what)
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise StudentError(what, f"{what} returned a {type(result).__name__}; expected (A3, cache)")
+        what = "backward_propagation_with_regularization(X, Y, cache, lambd)"
+        grads = calls(self.obj.backward_propagation_with_regularization,
+                      {"X": inputs["X"], "Y": inputs["Y"], "cache": result[1], "lambd": float(inputs["lambd"])}, what)
+        _store_deep(out, case, grads, what)
+
+    def strategy(self):
+        from .strategy import regularised_cases
+
+        return regularised_cases()
+
+    def call_lines(self, case, module, names):
+        lines, got = _pair_lines(case, module, names, ("forward_propagation", "A3, cache", "X, parameters"),
+                                 ("backward_propagation_with_regularization", f"X, Y, cache, {float(case.inputs['lambd'])!r}"))
+        return lines, got

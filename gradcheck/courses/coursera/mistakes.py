@@ -76,6 +76,57 @@ def entries() -> list[Mistake]:
     ]
 
 
+def _planar(ctx, *, tanh_prime=None):
+    """C1W3's backward pass with tanh's derivative replaced; returns grads by parameter."""
+    fw, params, X, Y = ctx.fw, ctx.params, ctx.inputs["X"], ctx.inputs["Y"]
+    m = X.shape[1]
+    dZ2 = fw["A2"] - Y
+    A1 = fw["A1"]
+    dZ1 = (params["W2"].T @ dZ2) * (1 - A1 ** 2 if tanh_prime is None else tanh_prime(A1, fw["Z1"]))
+    return {"W1": dZ1 @ X.T / m, "b1": np.sum(dZ1, axis=1, keepdims=True) / m,
+            "W2": dZ2 @ A1.T / m, "b2": np.sum(dZ2, axis=1, keepdims=True) / m}
+
+
+def _l2(ctx, factor):
+    """C2W1's gradients with the L2 term (λ/m)·W replaced by ``factor(λ, m)``·W."""
+    grads = dict(ctx.grads)
+    m, lambd = ctx.inputs["X"].shape[1], float(ctx.inputs["lambd"])
+    for k in grads:
+        if k.startswith("W"):
+            grads[k] = grads[k] - lambd / m * ctx.params[k] + factor(lambd, m) * ctx.params[k]
+    return grads
+
+
+def regularised_entries() -> list[Mistake]:
+    return [
+        Mistake("deep_reg/L2-without-1/m", ("deep_reg",),
+                "the L2 term of dW lacks the 1/m: lambd * W instead of lambd/m * W.",
+                "dW[l] = (1/m) dZ[l] . A[l-1]^T + (lambd/m) W[l] (the derivative of (1/m)(lambd/2) sum W^2).",
+                lambda ctx: [_l2(ctx, lambda lambd, m: lambd)]),
+        Mistake("deep_reg/L2-with-2-lambd", ("deep_reg",),
+                "the L2 term of dW is 2 lambd/m * W: the 1/2 of the cost's (lambd/2m) sum W^2 was dropped.",
+                "dW[l] = (1/m) dZ[l] . A[l-1]^T + (lambd/m) W[l].",
+                lambda ctx: [_l2(ctx, lambda lambd, m: 2 * lambd / m)]),
+        Mistake("deep_reg/L2-missing", ("deep_reg",),
+                "dW has no L2 term: the gradient of the unregularised cost.",
+                "dW[l] = (1/m) dZ[l] . A[l-1]^T + (lambd/m) W[l].",
+                lambda ctx: [_l2(ctx, lambda lambd, m: 0.0)]),
+    ]
+
+
+def planar_entries() -> list[Mistake]:
+    return [
+        Mistake("planar/tanh-derivative-1-minus-A1", ("planar",),
+                "tanh's derivative is taken as 1 - A1 instead of 1 - A1**2.",
+                "dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2)): tanh'(z) = 1 - tanh(z)^2.",
+                lambda ctx: [_planar(ctx, tanh_prime=lambda A1, Z1: 1 - A1)]),
+        Mistake("planar/tanh-derivative-of-Z1", ("planar",),
+                "tanh's derivative is computed from Z1, 1 - Z1**2, instead of from A1 = tanh(Z1).",
+                "dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2)).",
+                lambda ctx: [_planar(ctx, tanh_prime=lambda A1, Z1: 1 - Z1 ** 2)]),
+    ]
+
+
 def steps(L: int) -> list[tuple[str, str, str]]:
     """The L-layer backward pass in order, for localisation."""
     out = []

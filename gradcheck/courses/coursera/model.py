@@ -167,3 +167,118 @@ class Deep(Model):
 
 
 DEEP = Deep()
+
+
+class DeepRegularised(Deep):
+    """C2W1's "Regularization" network: ``deep`` with the L2 term, ``deep_reg``. Examples are columns.
+
+    J = cross-entropy + (1/m)(λ/2) Σ_l ‖W[l]‖² with λ = ``lambd`` (an input, as the course spells it);
+    dW[l] gains (λ/m) W[l]; db, dZ and dA are unchanged.
+    """
+
+    name = "deep_reg"
+    input_names = ("X", "Y", "lambd")
+
+    def shape_table(self, dims):
+        return {**super().shape_table(dims), "lambd": ()}
+
+    def forward(self, inputs, params, xp=np, taps=None):
+        out = super().forward(inputs, params, xp, taps)
+        m = inputs["X"].shape[1]
+        L = sum(1 for k in params if k.startswith("W"))
+        l2 = sum(xp.sum(params[f"W{l}"] ** 2, axis=(-2, -1)) for l in range(1, L + 1))
+        # the base class's backward pass runs this forward on X and Y alone, for its intermediates only
+        out["J"] = out["J"] + inputs.get("lambd", 0.0) / (2 * m) * l2
+        return out
+
+    def backward(self, inputs, params):
+        grads, inter = super().backward(inputs, params)
+        m = np.shape(inputs["X"])[1]
+        lambd = float(inputs["lambd"])
+        for k in grads:
+            if k.startswith("W"):
+                grads[k] = grads[k] + lambd / m * np.asarray(params[k], dtype=float)
+        return grads, inter
+
+    def roundoff_scale(self, inputs, params):
+        scale, ops = super().roundoff_scale(inputs, params)
+        m = np.shape(inputs["X"])[1]
+        lambd = abs(float(inputs["lambd"]))
+        for k in scale:
+            if k.startswith("W"):
+                scale[k] = scale[k] + lambd / m * np.abs(np.asarray(params[k], dtype=float))
+        return scale, ops + 2
+
+
+DEEP_REG = DeepRegularised()
+
+
+class Planar(Model):
+    """C1W3's planar network ("Planar data classification with one hidden layer"): ``planar``.
+
+    Examples are columns. Z1 = W1·X + b1, A1 = tanh(Z1), Z2 = W2·A1 + b2, A2 = σ(Z2);
+    J = −(1/m) Σ [Y log A2 + (1 − Y) log(1 − A2)]. X is (n_x, m), Y is (n_y, m), W1 is (n_h, n_x),
+    b1 is (n_h, 1), W2 is (n_y, n_h), b2 is (n_y, 1): the course's own size names.
+
+    dZ2 = A2 − Y; dW2 = (1/m) dZ2·A1ᵀ; db2 = (1/m) Σ dZ2; dZ1 = W2ᵀ·dZ2 ⊙ (1 − A1²);
+    dW1 = (1/m) dZ1·Xᵀ; db1 = (1/m) Σ dZ1.
+    """
+
+    name = "planar"
+    input_names = ("X", "Y")
+    layout = "examples are columns; W1 is (n_h, n_x)"
+
+    def param_names(self, dims=None):
+        return ("W1", "b1", "W2", "b2")
+
+    def dims(self, inputs, params):
+        n_x, m = np.shape(inputs["X"])
+        return {"m": m, "n_x": n_x, "n_h": np.shape(params["W1"])[0], "n_y": np.shape(params["W2"])[0]}
+
+    def shape_table(self, dims):
+        return {"X": ("n_x", "m"), "Y": ("n_y", "m"), "J": (), "W1": ("n_h", "n_x"), "b1": ("n_h", "1"),
+                "W2": ("n_y", "n_h"), "b2": ("n_y", "1"), "Z1": ("n_h", "m"), "A1": ("n_h", "m"),
+                "Z2": ("n_y", "m"), "A2": ("n_y", "m")}
+
+    def forward(self, inputs, params, xp=np, taps=None):
+        X, Y = inputs["X"], inputs["Y"]
+        m = X.shape[1]
+        Z1 = params["W1"] @ X + params["b1"]
+        A1 = xp.tanh(Z1)
+        Z2 = params["W2"] @ A1 + params["b2"]
+        A2 = sigmoid(Z2, xp)
+        logprobs = Y * xp.log(A2) + (1 - Y) * xp.log(1 - A2)
+        return {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2, "J": -xp.sum(logprobs, axis=(-2, -1)) / m}
+
+    def backward(self, inputs, params):
+        X = np.asarray(inputs["X"], dtype=float)
+        Y = np.asarray(inputs["Y"], dtype=float)
+        params = {k: np.asarray(v, dtype=float) for k, v in params.items()}
+        fw = self.forward({"X": X, "Y": Y}, params)
+        m = X.shape[1]
+        dZ2 = fw["A2"] - Y
+        dZ1 = (params["W2"].T @ dZ2) * (1 - fw["A1"] ** 2)
+        grads = {"W1": dZ1 @ X.T / m, "b1": np.sum(dZ1, axis=1, keepdims=True) / m,
+                 "W2": dZ2 @ fw["A1"].T / m, "b2": np.sum(dZ2, axis=1, keepdims=True) / m}
+        return grads, {}
+
+    def output_name(self, dims):
+        return "A2"
+
+    def transpose_hint(self, param):
+        prev = {"W1": "X", "W2": "A1"}.get(param)
+        return f" A transposed result usually means dZ{param[1]} @ {prev}.T was written as {prev} @ dZ{param[1]}.T." if prev else ""
+
+    def roundoff_scale(self, inputs, params):
+        """The backward pass on absolute values: A2 − Y bounded by A2 + |Y|, |W2|ᵀ going down."""
+        fw = self.forward(inputs, params)
+        X = np.abs(np.asarray(inputs["X"], dtype=float))
+        m = X.shape[1]
+        dZ2 = fw["A2"] + np.abs(np.asarray(inputs["Y"], dtype=float))
+        dZ1 = (np.abs(params["W2"]).T @ dZ2) * (1 + fw["A1"] ** 2)
+        scale = {"W1": dZ1 @ X.T / m, "b1": np.sum(dZ1, axis=1, keepdims=True) / m,
+                 "W2": dZ2 @ np.abs(fw["A1"]).T / m, "b2": np.sum(dZ2, axis=1, keepdims=True) / m}
+        return scale, m + X.shape[0] + np.shape(params["W1"])[0] + 16
+
+
+PLANAR = Planar()

@@ -26,7 +26,7 @@ from ...draw import (
     named_strategy,
     weight_bound,
 )
-from .model import DEEP
+from .model import DEEP, DEEP_REG, PLANAR
 
 
 def deep_cases(
@@ -141,6 +141,14 @@ def cases_for(model) -> st.SearchStrategy[Case]:
     return st.one_of(deep_cases(), deep_cases(distinct_dims=False, **square))
 
 
+def single_output_cases() -> st.SearchStrategy[Case]:
+    """The ``[hypothesis]`` networks for the older C1W4 template, which asserts ``AL.shape == (1, m)``:
+    its contract is one output unit, so every drawn network has nL = 1."""
+    square = dict(min_examples=2, max_examples=3, min_inputs=2, max_inputs=3, min_width=2, max_width=3)
+    return st.one_of(deep_cases(min_outputs=1, max_outputs=1),
+                     deep_cases(distinct_dims=False, min_outputs=1, max_outputs=1, **square))
+
+
 def three_layer_cases() -> st.SearchStrategy[Case]:
     """Three-layer networks only: the course's gradient-checking pair is written for exactly three."""
     square = dict(min_examples=2, max_examples=3, min_inputs=2, max_inputs=3, min_width=2, max_width=3)
@@ -153,3 +161,41 @@ def sized_cases(model, dims) -> st.SearchStrategy[Case]:
     L = len(dims) - 2
     return deep_cases(layer_dims=[dims[f"n{l}"] for l in range(L + 1)], min_examples=dims["m"],
                       max_examples=dims["m"], distinct_dims=False)
+
+
+def planar_cases(*, min_examples: int = 1, max_examples: int = 5, max_hidden: int = 5,
+                 distinct_dims: bool = True) -> st.SearchStrategy[Case]:
+    """Networks of C1W3's planar model (``planar``): n_x inputs, a tanh hidden layer of n_h units, one
+    sigmoid output unit (the course's binary labels, Y is (1, m)); examples are columns, values on a
+    grid of 0.01, Z2 within [-4, 4]."""
+    shown = changed(planar_cases, locals())
+    m_range = check_bounds("examples", min_examples, max_examples)
+    hidden = check_bounds("hidden", 1, max_hidden)
+    check_bool("distinct_dims", distinct_dims)
+
+    def draw_case(draw, **_shown) -> Case:
+        dims = draw(named_sizes(["m", "n_x", "n_h"], [m_range, (1, 3), hidden], distinct_dims))
+        m, n_x, n_h = dims["m"], dims["n_x"], dims["n_h"]
+        X = grid_array(draw, (n_x, m), 1.0)
+        Y = np.array(draw(st.lists(st.integers(0, 1), min_size=m, max_size=m)), dtype=np.float64).reshape(1, m)
+        W1 = grid_array(draw, (n_h, n_x), weight_bound(n_x))
+        assume(distinct_lines(W1))
+        b1 = grid_array(draw, (n_h, 1), 0.5)
+        W2 = grid_array(draw, (1, n_h), weight_bound(n_h))
+        b2 = grid_array(draw, (1, 1), 0.5)
+        Z2 = W2 @ np.tanh(W1 @ X + b1) + b2
+        assume(np.all(np.abs(Z2) <= 4.0))
+        return drawn_case(PLANAR, {"X": X, "Y": Y}, {"W1": W1, "b1": b1, "W2": W2, "b2": b2})
+
+    return st.one_of(named_strategy(draw_case, "planar_cases", shown))
+
+
+#: The course's own regularisation strength (C2W1, "Regularization": lambd = 0.7).
+LAMBD = 0.7
+
+
+def regularised_cases(lambd: float = LAMBD) -> st.SearchStrategy[Case]:
+    """C2W1's three-layer networks with the L2 term (``deep_reg``): :func:`three_layer_cases` with ``lambd``."""
+    lambd = check_positive("lambd", lambd)
+    return three_layer_cases().map(
+        lambda case: drawn_case(DEEP_REG, {**case.inputs, "lambd": np.float64(lambd)}, case.params))

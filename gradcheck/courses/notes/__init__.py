@@ -50,8 +50,13 @@ class NotesCourse(Course):
         if inspect.isclass(obj):
             if any(hasattr(obj, s) for s in _SPELLINGS["costFunctionPrime"]):
                 return [NotesClass(name, obj)]
-        elif name == "backprop" and inspect.isfunction(obj):
+        elif name == "backprop" and inspect.isfunction(obj) and BackpropFunction.fits(obj):
             return [BackpropFunction(name, obj)]
+        return []
+
+    def near_misses(self, module, name, obj):
+        if name == "backprop" and inspect.isfunction(obj) and not BackpropFunction.fits(obj):
+            return [f"{name}{_signature(obj)} does not match the notes' {BackpropFunction.SIGNATURE}"]
         return []
 
     def mistakes(self):
@@ -76,3 +81,10 @@ class NotesCourse(Course):
 
 
 COURSE = NotesCourse()
+
+
+def _signature(fn) -> str:
+    try:
+        return str(inspect.signature(fn))
+    except (TypeError, ValueError):
+        return "(...)"

@@ -194,7 +194,7 @@ class NotesClass(Implementation):
         if "computeGradients" in raw:
             what, got, prime_what, pair = raw["computeGradients"]
             got = np.asarray(got).ravel()
-            want = np.concatenate([np.asarray(a, dtype=float).ravel() for a in pair])
+            want = np.concatenate([np.asarray(a).ravel() for a in pair])
             if got.shape != want.shape or not close(got, want):
                 prime = prime_what.split(".", 1)[1].split("(")[0]
                 problems.append(f"{what} must equal np.concatenate((dJdW1.ravel(), dJdW2.ravel())) of "
@@ -267,9 +267,25 @@ class BackpropFunction(Implementation):
     """``backprop(X, y, W1, W2)`` -> ``(dJdW1, dJdW2)`` or a dict."""
 
     convention = "a backprop(X, y, W1, W2) function"
+    SIGNATURE = "backprop(X, y, W1, W2) -> (dJdW1, dJdW2)"
 
     def __init__(self, name: str, fn: Callable):
         super().__init__(name, WELCH, fn)
+
+    @staticmethod
+    def fits(fn: Callable) -> bool:
+        """Whether ``fn`` can be called as backprop(X, y, W1, W2): four positional parameters, none
+        other required."""
+        try:
+            params = list(inspect.signature(fn).parameters.values())
+        except (TypeError, ValueError):
+            return False
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        required = [p for p in params if p.default is inspect.Parameter.empty
+                    and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        star = any(p.kind is p.VAR_POSITIONAL for p in params)
+        return len(required) <= 4 and (len(positional) >= 4 or star) and all(
+            p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in required)
 
     def _run(self, case, calls, out):
         inputs, params = case.inputs, case.params

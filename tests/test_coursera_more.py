@@ -1,0 +1,105 @@
+"""The Coursera course beyond the current C1W4 notebook: its older template, run as users run it."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import jax.monitoring  # noqa: F401
+import pytest
+import scipy.optimize  # noqa: F401
+
+# pytester drops the modules an inner run imported; importing the heavy ones here keeps them (see test_plugin)
+import gradcheck.oracles.jax  # noqa: F401
+from gradcheck.courses.coursera.conventions import LLayer
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+FD = "--gradcheck-oracles=fd"
+OLDER = "correct/deep_l_layer_older.py"
+
+
+def _copy(pytester: pytest.Pytester, example: str, dest: str, *, replace: tuple[str, str] = ("", "")) -> Path:
+    path = pytester.path / dest
+    source = (EXAMPLES / example).read_text()
+    if replace[0]:
+        assert replace[0] in source, replace[0]
+    path.write_text(source.replace(*replace))
+    return path
+
+
+def _module(path: Path):
+    spec = importlib.util.spec_from_file_location(f"_example_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_older_template_with_its_own_output_assert_passes_its_drawn_networks(pytester):
+    source = (EXAMPLES / OLDER).read_text()
+    assert "assert(AL.shape == (1,X.shape[1]))" in source and 'grads["dA" + str(L)]' in source
+    _copy(pytester, OLDER, "older.py")
+    result = pytester.runpytest("--gradcheck", "older.py", FD, "-v", "-k", "L_model_backward")
+    result.stdout.fnmatch_lines(["*L_model_backward?hypothesis? PASSED*"])
+    result.stdout.no_fnmatch_line("*hard-wired*")
+    outcomes = result.parseoutcomes()
+    assert "failed" not in outcomes and outcomes["passed"] >= 3
+
+
+def test_the_older_template_is_drawn_with_one_output_unit_only_where_it_asserts_it():
+    older, current = _module(EXAMPLES / OLDER), _module(EXAMPLES / "correct/deep_l_layer.py")
+    assert LLayer(older).single_output and not LLayer(current).single_output
+    assert LLayer(older).state() == {"single_output": True}
+
+
+def test_a_wrong_older_template_fails_its_drawn_networks_without_being_called_hard_wired(pytester):
+    _copy(pytester, OLDER, "older.py", replace=("dZ = dA * s * (1 - s)", "dZ = dA * s"))
+    result = pytester.runpytest("--gradcheck", "older.py", FD, "-k", "L_model_backward and hypothesis")
+    result.assert_outcomes(failed=1, deselected=12)
+    result.stdout.no_fnmatch_line("*hard-wired*")
+
+
+# C1W3: the planar network with one tanh hidden layer -------------------------------------------
+PLANAR = "correct/planar_one_hidden_layer.py"
+
+
+def test_the_planar_pair_passes_its_case_and_its_drawn_networks(pytester):
+    _copy(pytester, PLANAR, "planar.py")
+    result = pytester.runpytest("--gradcheck", "planar.py", "-v")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*backward_propagation?planar-distinct-dims? PASSED*",
+                                 "*backward_propagation?hypothesis? PASSED*"])
+
+
+def test_tanh_derivative_as_1_minus_A1_is_named_with_the_students_gradients(pytester):
+    _copy(pytester, "wrong/planar_tanh_derivative.py", "planar.py")
+    result = pytester.runpytest("--gradcheck", "planar.py", FD)
+    result.assert_outcomes(failed=2, passed=1)
+    result.stdout.fnmatch_lines(["*likely mistake: tanh's derivative is taken as 1 - A1 instead of 1 - A1**2.*",
+                                 "dW1: WRONG*", "db1: WRONG*", "dW2: ok*", "db2: ok*"])
+
+
+def test_a_forward_backward_pair_of_another_signature_is_not_taken_for_the_planar_net(pytester):
+    (pytester.path / "warmup.py").write_text(
+        "def forward_propagation(x, theta):\n    return theta * x\n\n"
+        "def backward_propagation(x, theta):\n    return x\n")
+    result = pytester.runpytest("--gradcheck", "warmup.py", FD)
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["*nothing in warmup.py is recognised*"])
+
+
+# C2W1: L2 regularisation on the three-layer network --------------------------------------------
+def test_the_l2_regularised_backward_pass_passes_with_the_courses_lambd(pytester):
+    _copy(pytester, "correct/regularization_l2.py", "reg.py")
+    result = pytester.runpytest("--gradcheck", "reg.py", "-v")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*backward_propagation_with_regularization?deep-regularised-lambd-0.7? PASSED*",
+                                 "*backward_propagation_with_regularization?hypothesis? PASSED*"])
+
+
+def test_the_l2_term_without_1_over_m_is_named_on_the_weights_only(pytester):
+    _copy(pytester, "wrong/regularization_l2_without_1_over_m.py", "reg.py")
+    result = pytester.runpytest("--gradcheck", "reg.py", FD)
+    result.assert_outcomes(failed=2, passed=1)
+    result.stdout.fnmatch_lines(["*likely mistake: the L2 term of dW lacks the 1/m*"])
+    result.stdout.re_match_lines([r"reg\.py +backward_propagation_with_regularization +FAILED +deep_reg/L2-without-1/m"
+                                  r" +W1, W2, W3"])
