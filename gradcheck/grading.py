@@ -308,14 +308,18 @@ class Grader:
             result.text = "\n".join(problems) + "\n(compared with the reference backward pass of the course's network)"
         return result
 
-    def self_consistency(self, impl: Implementation, reg: float) -> CheckResult:
-        """A model-free implementation against its own cost, by the oracles other than JAX."""
+    def self_consistency(self, impl: Implementation, label: str) -> CheckResult:
+        """A model-free implementation against its own cost (check ``label`` of ``impl.labels``), by
+        the oracles other than JAX."""
         from .judge import check_function
 
-        result = CheckResult(f"reg-{reg:g}", "self-consistency", data={"reg": reg})
+        result = CheckResult(label, "self-consistency", data=dict(impl.data(label)))
+        if getattr(impl, "unchecked", ""):
+            result.status, result.text = "skipped", f"{impl.name} not checked: {impl.unchecked}"
+            return result
         oracles = tuple(o for o in self.oracles if o != "jax") or ("fd",)
         try:
-            cost, grad, params, finish = impl.problem(reg, self.seed, self.timeout)
+            cost, grad, params, finish = impl.problem(label, self.seed, self.timeout)
             try:
                 report = check_function(cost, grad, params, oracles=oracles, **self.options())
             except StudentError as exc:
@@ -328,7 +332,7 @@ class Grader:
         if not report.ok or problems:
             text = "\n".join([str(report), *(f"problem: {p}" for p in problems)])
             result.status = "failed"
-            result.text = f"{impl.name}.loss(X, y, reg={reg:g}) against its own loss, on drawn data:\n{text}"
+            result.text = f"{impl.title(label)}:\n{text}"
         return result
 
     def drawn(self, impl: Implementation, *, module: str = "homework", reproduce: str = "") -> CheckResult:
@@ -353,7 +357,7 @@ class Grader:
     def checks(self, impl: Implementation, *, module: str = "homework", reproduce: str = "") -> list[CheckResult]:
         """Every check of ``impl``, in the order the plugin's items run them."""
         if impl.kind == "self":
-            return [self.self_consistency(impl, reg) for reg in impl.regs]
+            return [self.self_consistency(impl, label) for label in impl.labels]
         cases = impl.cases(self.seed)
         if impl.kind == "block":
             return [self.block(impl, case) for case in cases]
