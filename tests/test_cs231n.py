@@ -1,0 +1,148 @@
+"""CS231n as students write it: nets with ``self.params`` and ``loss(X, y)``, layer pairs, losses (pytester)."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import jax.monitoring  # noqa: F401
+import numpy  # noqa: F401
+import pytest
+import scipy.optimize  # noqa: F401
+
+# Kept for the session (see tests/test_plugin.py): pytester drops what an inner run imported.
+import gradcheck.oracles.jax  # noqa: F401
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+FD = "--gradcheck-oracles=fd"
+
+
+def _package(pytester: pytest.Pytester, *edits: tuple[str, str, str]) -> Path:
+    """The example package ``cs231n/`` copied into the test folder, with ``(file, old, new)`` edits made."""
+    target = pytester.path / "cs231n"
+    shutil.copytree(EXAMPLES / "correct/cs231n", target)
+    for name, old, new in edits:
+        path = target / name
+        text = path.read_text()
+        assert old in text, f"{old!r} is not in {name}"
+        path.write_text(text.replace(old, new))
+    return target
+
+
+def _write(pytester: pytest.Pytester, dest: str, source: str) -> None:
+    (pytester.path / dest).write_text(textwrap.dedent(source))
+
+
+def test_the_correct_cs231n_package_passes_every_net_pair_and_loss(pytester):
+    _package(pytester)
+    result = pytester.runpytest("--gradcheck", "cs231n", "-v")
+    result.assert_outcomes(passed=21)
+    result.stdout.fnmatch_lines_random([
+        "*fc_net.py::TwoLayerNet[[]reg-0.1[]] PASSED*",
+        "*fc_net.py::FullyConnectedNet[[]batchnorm-reg-0.1[]] PASSED*",
+        "*fc_net.py::FullyConnectedNet[[]layernorm-reg-0.1[]] PASSED*",
+        "*fc_net.py::FullyConnectedNet[[]dropout-reg-0.1[]] PASSED*",
+        "*cnn.py::ThreeLayerConvNet[[]reg-0[]] PASSED*",
+        "*layers.py::affine_backward[[]dout[]] PASSED*",
+        "*layers.py::batchnorm_backward_alt[[]dout[]] PASSED*",
+        "*layers.py::conv_backward_naive[[]dout[]] PASSED*",
+        "*layers.py::max_pool_backward_naive[[]dout[]] PASSED*",
+        "*layers.py::softmax_loss[[]loss[]] PASSED*",
+        "*layer_utils.py::affine_relu_backward[[]dout[]] PASSED*",
+    ])
+
+
+def test_a_wrong_affine_backward_fails_naming_the_function_and_dw(pytester):
+    _package(pytester, ("layers.py", "flat.T @ dout, dout.sum(axis=0)", "dout.T @ flat, dout.sum(axis=0)"))
+    result = pytester.runpytest("--gradcheck", "cs231n/layers.py", FD)
+    result.assert_outcomes(failed=1, passed=10)
+    result.stdout.fnmatch_lines([
+        "*affine_backward(dout, cache) against the numerical gradient of sum(affine_forward(x, w, b)[[]0[]] * dout)*",
+        "*1 of 3 gradients WRONG (dw)*",
+        "dw: WRONG   shape WRONG*",
+        "FAILED cs231n/layers.py::affine_backward[[]dout[]]*",
+    ])
+
+
+def test_batchnorm_backward_without_the_mean_term_fails_on_dx_alone(pytester):
+    _package(pytester, ("layers.py", "n * dxhat - dxhat.sum(axis=0) - xhat", "n * dxhat - xhat"))
+    result = pytester.runpytest("--gradcheck", "cs231n/layers.py", FD, "-k", "batchnorm_backward")
+    result.assert_outcomes(failed=3, deselected=8)  # batchnorm_backward, _alt and spatial_batchnorm call it
+    result.stdout.fnmatch_lines(["*1 of 3 gradients WRONG (dx)*", "dgamma: ok*", "dbeta: ok*"])
+
+
+def test_softmax_dx_not_divided_by_n_and_dropout_backward_without_its_mask_fail(pytester):
+    _package(pytester, ("layers.py", "return loss, dx / n", "return loss, dx"),
+             ("layers.py", "return dout if mask is None else dout * mask", "return dout"))
+    result = pytester.runpytest("--gradcheck", "cs231n/layers.py", FD)
+    result.assert_outcomes(failed=2, passed=9)
+    result.stdout.fnmatch_lines_random(["FAILED cs231n/layers.py::softmax_loss[[]loss[]]*",
+                                        "FAILED cs231n/layers.py::dropout_backward[[]dout[]]*"])
+
+
+def test_a_net_missing_the_reg_gradient_passes_at_reg_0_and_fails_at_reg_0_1(pytester):
+    _package(pytester, ("fc_net.py", '"W1": dW1 + self.reg * W1', '"W1": dW1'))
+    result = pytester.runpytest("--gradcheck", "cs231n/fc_net.py", FD, "-k", "TwoLayerNet", "-v")
+    result.assert_outcomes(passed=1, failed=1, deselected=5)
+    result.stdout.fnmatch_lines(["*TwoLayerNet[[]reg-0[]] PASSED*", "*TwoLayerNet.loss(X, y) with reg=0.1*",
+                                 "*1 of 4 gradients WRONG (W1)*"])
+
+
+NET_STYLES = """
+    import numpy as np
+
+
+    class HugeDefaults:
+        '''reg as an attribute only; sizes whose defaults would make 300,000 parameters.'''
+
+        def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10):
+            assert input_dim * hidden_dim < 10_000, "gradcheck should have made the sizes small"
+            self.reg = 0.0
+            self.params = {"W1": np.random.randn(input_dim, hidden_dim), "W2": np.random.randn(hidden_dim, num_classes)}
+
+        def loss(self, X, y=None):
+            h = np.tanh(X @ self.params["W1"])
+            s = h @ self.params["W2"]
+            if y is None:
+                return s
+            p = np.exp(s - s.max(1, keepdims=True))
+            p /= p.sum(1, keepdims=True)
+            n = len(y)
+            loss = -np.log(p[np.arange(n), y]).mean() + self.reg * sum((w ** 2).sum() for w in self.params.values())
+            ds = p.copy()
+            ds[np.arange(n), y] -= 1
+            ds /= n
+            dh = ds @ self.params["W2"].T * (1 - h ** 2)
+            return loss, {"W1": X.T @ dh + 2 * self.reg * self.params["W1"],
+                          "W2": h.T @ ds + 2 * self.reg * self.params["W2"]}
+
+
+    class RegInLoss(HugeDefaults):
+        '''Assignment 1's spelling: loss(X, y=None, reg=0.0).'''
+
+        def loss(self, X, y=None, reg=0.0):
+            self.reg = reg
+            return HugeDefaults.loss(self, X, y)
+"""
+
+
+def test_nets_in_unusual_styles_are_built_small_and_given_reg_their_own_way(pytester):
+    _write(pytester, "styles.py", NET_STYLES)
+    result = pytester.runpytest("--gradcheck", "styles.py", "-v")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines_random(["*HugeDefaults[[]reg-0.1[]] PASSED*", "*RegInLoss[[]reg-0.1[]] PASSED*"])
+
+
+def test_a_pair_whose_inputs_cannot_be_drawn_is_skipped_saying_so(pytester):
+    _write(pytester, "odd.py", """
+        def foo_forward(x, q):
+            return x * q, (x, q)
+
+        def foo_backward(dout, cache):
+            x, q = cache
+            return dout * q, dout * x
+    """)
+    result = pytester.runpytest("--gradcheck", "odd.py", "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*foo_backward not checked: cannot draw inputs for foo_forward(x, q)*"])
