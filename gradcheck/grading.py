@@ -322,6 +322,8 @@ class Grader:
             cost, grad, params, finish = impl.problem(label, self.seed, self.timeout)
             try:
                 report = check_function(cost, grad, params, oracles=oracles, **self.options())
+                if report.wrong and hasattr(impl, "diagnose"):
+                    _self_diagnosis(impl, label, report, cost, grad, params, self.seed)
             except StudentError as exc:
                 exc.output = exc.output or finish()[1]
                 raise
@@ -329,6 +331,7 @@ class Grader:
         except StudentError as exc:
             return _errored(result, exc)
         result.wrong = list(report.wrong)
+        result.diagnosis = None if report.diagnosis is None else report.diagnosis.to_dict()
         if not report.ok or problems:
             text = "\n".join([str(report), *(f"problem: {p}" for p in problems)])
             result.status = "failed"
@@ -368,6 +371,19 @@ class Grader:
         if impl.kind == "reference" and impl.offers_strategy():
             results.append(self.drawn(impl, module=module, reproduce=reproduce))
         return results
+
+
+def _self_diagnosis(impl: Implementation, label: str, report, cost, grad, params, seed: int) -> None:
+    """The convention's own catalog on a wrong self-consistency answer: your arrays against the numerical
+    gradient of the same cost (one more call of each; the check itself keeps no arrays)."""
+    from .diagnosis import Diagnosis
+    from .judge import numerical_gradient
+
+    yours = grad({k: v.copy() for k, v in params.items()})
+    ref = numerical_gradient(cost, params)[0]
+    found = impl.diagnose(label, dict(params), yours, ref, list(report.wrong), seed)
+    if found:
+        report.diagnosis = Diagnosis(found["id"], found["message"], tuple(report.wrong))
 
 
 def _errored(result: CheckResult, exc: StudentError, case: Any = None) -> CheckResult:

@@ -60,6 +60,7 @@ def test_a_wrong_affine_backward_fails_naming_the_function_and_dw(pytester):
     result.stdout.fnmatch_lines([
         "*affine_backward(dout, cache) against the numerical gradient of sum(affine_forward(x, w, b)[[]0[]] * dout)*",
         "*1 of 3 gradients WRONG (dw)*",
+        "likely mistake: dw is the transpose of the gradient: *dw = x.reshape(N, -1).T @ dout*",
         "dw: WRONG   shape WRONG*",
         "FAILED cs231n/layers.py::affine_backward[[]dout[]]*",
     ])
@@ -69,7 +70,9 @@ def test_batchnorm_backward_without_the_mean_term_fails_on_dx_alone(pytester):
     _package(pytester, ("layers.py", "n * dxhat - dxhat.sum(axis=0) - xhat", "n * dxhat - xhat"))
     result = pytester.runpytest("--gradcheck", "cs231n/layers.py", FD, "-k", "batchnorm_backward")
     result.assert_outcomes(failed=3, deselected=8)  # batchnorm_backward, _alt and spatial_batchnorm call it
-    result.stdout.fnmatch_lines(["*1 of 3 gradients WRONG (dx)*", "dgamma: ok*", "dbeta: ok*"])
+    result.stdout.fnmatch_lines(["*1 of 3 gradients WRONG (dx)*", "likely mistake: dx lacks the mean term*",
+                                 "dgamma: ok*", "dbeta: ok*"])
+    result.stdout.fnmatch_lines(["*batchnorm_backward * FAILED * cs231n/batchnorm-dx-no-mean-term * dx*"])
 
 
 def test_softmax_dx_not_divided_by_n_and_dropout_backward_without_its_mask_fail(pytester):
@@ -78,7 +81,16 @@ def test_softmax_dx_not_divided_by_n_and_dropout_backward_without_its_mask_fail(
     result = pytester.runpytest("--gradcheck", "cs231n/layers.py", FD)
     result.assert_outcomes(failed=2, passed=9)
     result.stdout.fnmatch_lines_random(["FAILED cs231n/layers.py::softmax_loss[[]loss[]]*",
-                                        "FAILED cs231n/layers.py::dropout_backward[[]dout[]]*"])
+                                        "FAILED cs231n/layers.py::dropout_backward[[]dout[]]*",
+                                        "likely mistake: dx is N = 5 times the gradient*",
+                                        "likely mistake: dx is dout itself: apply the forward's mask*"])
+
+
+def test_a_doubled_reg_gradient_is_named(pytester):
+    _package(pytester, ("fc_net.py", 'grads[f"W{i}"] + self.reg * W', 'grads[f"W{i}"] + 2 * self.reg * W'))
+    result = pytester.runpytest("--gradcheck", "cs231n/fc_net.py", FD, "-k", "FullyConnectedNet and not norm and not drop")
+    result.assert_outcomes(passed=1, failed=1, deselected=5)
+    result.stdout.fnmatch_lines(["*FullyConnectedNet * FAILED * cs231n/reg-gradient-doubled * W1, W2, W3*"])
 
 
 def test_a_net_missing_the_reg_gradient_passes_at_reg_0_and_fails_at_reg_0_1(pytester):
@@ -86,7 +98,8 @@ def test_a_net_missing_the_reg_gradient_passes_at_reg_0_and_fails_at_reg_0_1(pyt
     result = pytester.runpytest("--gradcheck", "cs231n/fc_net.py", FD, "-k", "TwoLayerNet", "-v")
     result.assert_outcomes(passed=1, failed=1, deselected=5)
     result.stdout.fnmatch_lines(["*TwoLayerNet[[]reg-0[]] PASSED*", "*TwoLayerNet.loss(X, y) with reg=0.1*",
-                                 "*1 of 4 gradients WRONG (W1)*"])
+                                 "*1 of 4 gradients WRONG (W1)*",
+                                 "likely mistake: W1 lacks the regularisation's gradient (0.1 x W1 is missing*"])
 
 
 NET_STYLES = """

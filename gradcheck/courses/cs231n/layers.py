@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ...students.implementation import Calls, Implementation, StudentError, as_array, as_cost
+from . import mistakes
 
 N, D, M = 3, 4, 5  # dense: x (N, D), w (D, M)
 IMG = (2, 3, 6, 6)  # conv: x (N, C, H, W)
@@ -193,6 +194,23 @@ class LayerPair(_Checked):
         self._state[label]["dout"] = rng.standard_normal(out.shape)
         return theta
 
+    def diagnose(self, label: str, theta, yours, ref, wrong, seed: int = 0):
+        """The catalog's finding on the wrong arrays (judge side: no student code runs here)."""
+        layer = layer_name(self.forward_name)
+        found = []
+        if layer in ("batchnorm", "layernorm", "dropout") and "dx" in wrong and "dx" in yours:
+            rng = np.random.default_rng([seed, 231])
+            inputs, _ = draw_inputs(self.forward_name, self.args, rng)
+            dout = rng.standard_normal(np.shape(theta["dx"]))  # as prepare drew it: out has the shape of x
+            if layer == "dropout":
+                found.append(mistakes.dropout_dx(yours["dx"], ref["dx"], dout, inputs["dropout_param"]["p"]))
+            else:
+                found.append(mistakes.batchnorm_dx(yours["dx"], theta["dx"], theta["dgamma"], dout,
+                                                   axis=0 if layer == "batchnorm" else 1))
+        found += [mistakes.one_array(k, yours[k], ref[k], np.shape(theta["dx"])[0] if "dx" in theta else None)
+                  for k in wrong if k in yours and k in ref]
+        return mistakes.first(found)
+
     def evaluate(self, label: str, theta: Mapping[str, Any], part: str):
         st = self._state[label]
         out, cache = self._forward(label, theta)
@@ -229,6 +247,11 @@ class Loss(_Checked):
         inputs = _scores(np.random.default_rng([seed, 231]))
         self._state = {**getattr(self, "_state", {}), label: {"y": inputs["y"], "calls": Calls(timeout)}}
         return {"dx": inputs["x"]}
+
+    def diagnose(self, label: str, theta, yours, ref, wrong, seed: int = 0):
+        if "dx" not in yours:
+            return None
+        return mistakes.first([mistakes.one_array("dx", yours["dx"], ref["dx"], np.shape(theta["dx"])[0])])
 
     def evaluate(self, label: str, theta: Mapping[str, Any], part: str):
         st = self._state[label]

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ...students.implementation import Calls, Implementation, StudentError, as_array, as_cost, required_args
+from . import mistakes
 
 #: Small sizes for the constructors' size arguments, whatever their defaults.
 SIZES: dict[str, Any] = {
@@ -181,6 +182,14 @@ class Net(Implementation):
         """The problems seen and the output printed while checking ``label``."""
         calls = self._problems[label][3]
         return list(calls.problems), calls.output.getvalue()
+
+    def diagnose(self, label: str, theta, yours, ref, wrong, seed: int = 0):
+        """The catalog's finding on the wrong arrays (judge side: no student code runs here)."""
+        reg = self._reg(label)
+        return mistakes.first(
+            mistakes.reg_gradient(k, yours[k], ref[k], theta[k], reg) or mistakes.one_array(k, yours[k], ref[k],
+                                                                                         NUM_EXAMPLES)
+            for k in wrong if k in yours and k in ref)
 
     def problem(self, label: str, seed: int = 0, timeout: float | None = None):
         """``(cost, grad, params, finish)`` for the oracles."""
