@@ -37,7 +37,7 @@ def _write(pytester: pytest.Pytester, dest: str, source: str) -> None:
 def test_the_correct_cs231n_package_passes_every_net_pair_and_loss(pytester):
     _package(pytester)
     result = pytester.runpytest("--gradcheck", "cs231n", "-v")
-    result.assert_outcomes(passed=21)
+    result.assert_outcomes(passed=25)
     result.stdout.fnmatch_lines_random([
         "*fc_net.py::TwoLayerNet[[]reg-0.1[]] PASSED*",
         "*fc_net.py::FullyConnectedNet[[]batchnorm-reg-0.1[]] PASSED*",
@@ -50,6 +50,8 @@ def test_the_correct_cs231n_package_passes_every_net_pair_and_loss(pytester):
         "*layers.py::max_pool_backward_naive[[]dout[]] PASSED*",
         "*layers.py::softmax_loss[[]loss[]] PASSED*",
         "*layer_utils.py::affine_relu_backward[[]dout[]] PASSED*",
+        "*rnn_layers.py::rnn_backward[[]dout[]] PASSED*",
+        "*rnn_layers.py::word_embedding_backward[[]dout[]] PASSED*",
     ])
 
 
@@ -159,3 +161,12 @@ def test_a_pair_whose_inputs_cannot_be_drawn_is_skipped_saying_so(pytester):
     result = pytester.runpytest("--gradcheck", "odd.py", "-rs")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*foo_backward not checked: cannot draw inputs for foo_forward(x, q)*"])
+
+
+def test_a_wrong_rnn_step_and_an_embedding_backward_that_drops_repeated_words_fail(pytester):
+    _package(pytester, ("rnn_layers.py", "x.T @ da, prev_h.T @ da", "x.T @ da, next_h.T @ da"),
+             ("rnn_layers.py", "np.add.at(dW, x, dout)", "dW[x] += dout"))
+    result = pytester.runpytest("--gradcheck", "cs231n/rnn_layers.py", FD)
+    result.assert_outcomes(failed=3, passed=1)  # rnn_backward calls the wrong step
+    result.stdout.fnmatch_lines_random(["*rnn_step_backward * FAILED * dWh*", "*rnn_backward * FAILED * dWh*",
+                                        "*word_embedding_backward * FAILED * dW*"])
