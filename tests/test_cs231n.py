@@ -170,3 +170,17 @@ def test_a_wrong_rnn_step_and_an_embedding_backward_that_drops_repeated_words_fa
     result.assert_outcomes(failed=3, passed=1)  # rnn_backward calls the wrong step
     result.stdout.fnmatch_lines_random(["*rnn_step_backward * FAILED * dWh*", "*rnn_backward * FAILED * dWh*",
                                         "*word_embedding_backward * FAILED * dW*"])
+
+
+def test_the_wrong_examples_fail_each_naming_its_catalog_mistake(pytester):
+    for name in ("cs231n_layers.py", "cs231n_net_reg_missing.py"):
+        shutil.copy(EXAMPLES / "wrong" / name, pytester.path / name)
+    result = pytester.runpytest("--gradcheck", "cs231n_layers.py", "--gradcheck", "cs231n_net_reg_missing.py", FD)
+    result.assert_outcomes(failed=5, passed=2)  # relu_backward, and the net at reg = 0
+    result.stdout.fnmatch_lines_random([
+        "*affine_backward * FAILED * cs231n/transposed * dw*",
+        "*batchnorm_backward * FAILED * cs231n/batchnorm-dx-no-mean-term * dx*",
+        "*softmax_loss * FAILED * cs231n/not-divided-by-N * dx*",
+        "*dropout_backward * FAILED * cs231n/dropout-mask-not-applied * dx*",
+        "*TwoLayerNet * FAILED * cs231n/reg-gradient-missing * W1*",
+    ])
