@@ -37,7 +37,7 @@ def _write(pytester: pytest.Pytester, dest: str, source: str) -> None:
 def test_the_correct_cs231n_package_passes_every_net_pair_and_loss(pytester):
     _package(pytester)
     result = pytester.runpytest("--gradcheck", "cs231n", "-v")
-    result.assert_outcomes(passed=25)
+    result.assert_outcomes(passed=28)
     result.stdout.fnmatch_lines_random([
         "*fc_net.py::TwoLayerNet[[]reg-0.1[]] PASSED*",
         "*fc_net.py::FullyConnectedNet[[]batchnorm-reg-0.1[]] PASSED*",
@@ -52,13 +52,16 @@ def test_the_correct_cs231n_package_passes_every_net_pair_and_loss(pytester):
         "*layer_utils.py::affine_relu_backward[[]dout[]] PASSED*",
         "*rnn_layers.py::rnn_backward[[]dout[]] PASSED*",
         "*rnn_layers.py::word_embedding_backward[[]dout[]] PASSED*",
+        "*rnn_layers.py::temporal_softmax_loss[[]loss[]] PASSED*",
+        "*layers.py::spatial_groupnorm_backward[[]dout[]] PASSED*",
+        "*layer_utils.py::conv_relu_pool_backward[[]dout[]] PASSED*",
     ])
 
 
 def test_a_wrong_affine_backward_fails_naming_the_function_and_dw(pytester):
     _package(pytester, ("layers.py", "flat.T @ dout, dout.sum(axis=0)", "dout.T @ flat, dout.sum(axis=0)"))
     result = pytester.runpytest("--gradcheck", "cs231n/layers.py", FD)
-    result.assert_outcomes(failed=1, passed=10)
+    result.assert_outcomes(failed=1, passed=11)
     result.stdout.fnmatch_lines([
         "*affine_backward(dout, cache) against the numerical gradient of sum(affine_forward(x, w, b)[[]0[]] * dout)*",
         "*1 of 3 gradients WRONG (dw)*",
@@ -71,7 +74,7 @@ def test_a_wrong_affine_backward_fails_naming_the_function_and_dw(pytester):
 def test_batchnorm_backward_without_the_mean_term_fails_on_dx_alone(pytester):
     _package(pytester, ("layers.py", "n * dxhat - dxhat.sum(axis=0) - xhat", "n * dxhat - xhat"))
     result = pytester.runpytest("--gradcheck", "cs231n/layers.py", FD, "-k", "batchnorm_backward")
-    result.assert_outcomes(failed=3, deselected=8)  # batchnorm_backward, _alt and spatial_batchnorm call it
+    result.assert_outcomes(failed=3, deselected=9)  # batchnorm_backward, _alt and spatial_batchnorm call it
     result.stdout.fnmatch_lines(["*1 of 3 gradients WRONG (dx)*", "likely mistake: dx lacks the mean term*",
                                  "dgamma: ok*", "dbeta: ok*"])
     result.stdout.fnmatch_lines(["*batchnorm_backward * FAILED * cs231n/batchnorm-dx-no-mean-term * dx*"])
@@ -81,7 +84,7 @@ def test_softmax_dx_not_divided_by_n_and_dropout_backward_without_its_mask_fail(
     _package(pytester, ("layers.py", "return loss, dx / n", "return loss, dx"),
              ("layers.py", "return dout if mask is None else dout * mask", "return dout"))
     result = pytester.runpytest("--gradcheck", "cs231n/layers.py", FD)
-    result.assert_outcomes(failed=2, passed=9)
+    result.assert_outcomes(failed=2, passed=10)
     result.stdout.fnmatch_lines_random(["FAILED cs231n/layers.py::softmax_loss[[]loss[]]*",
                                         "FAILED cs231n/layers.py::dropout_backward[[]dout[]]*",
                                         "likely mistake: dx is N = 5 times the gradient*",
@@ -167,7 +170,7 @@ def test_a_wrong_rnn_step_and_an_embedding_backward_that_drops_repeated_words_fa
     _package(pytester, ("rnn_layers.py", "x.T @ da, prev_h.T @ da", "x.T @ da, next_h.T @ da"),
              ("rnn_layers.py", "np.add.at(dW, x, dout)", "dW[x] += dout"))
     result = pytester.runpytest("--gradcheck", "cs231n/rnn_layers.py", FD)
-    result.assert_outcomes(failed=3, passed=1)  # rnn_backward calls the wrong step
+    result.assert_outcomes(failed=3, passed=2)  # rnn_backward calls the wrong step
     result.stdout.fnmatch_lines_random(["*rnn_step_backward * FAILED * dWh*", "*rnn_backward * FAILED * dWh*",
                                         "*word_embedding_backward * FAILED * dW*"])
 
@@ -184,3 +187,12 @@ def test_the_wrong_examples_fail_each_naming_its_catalog_mistake(pytester):
         "*dropout_backward * FAILED * cs231n/dropout-mask-not-applied * dx*",
         "*TwoLayerNet * FAILED * cs231n/reg-gradient-missing * W1*",
     ])
+
+
+def test_temporal_softmax_dx_not_divided_by_n_and_groupnorm_dx_without_its_mean_term_fail(pytester):
+    _package(pytester, ("rnn_layers.py", "(dx * keep[:, None] / n)", "(dx * keep[:, None])"),
+             ("layers.py", "dx = (m * g - g.sum(axis=2, keepdims=True) - xh", "dx = (m * g - xh"))
+    result = pytester.runpytest("--gradcheck", "cs231n", FD, "-k", "temporal_softmax or groupnorm")
+    result.assert_outcomes(failed=2, deselected=26)
+    result.stdout.fnmatch_lines_random(["*temporal_softmax_loss * FAILED * cs231n/not-divided-by-N * dx*",
+                                        "*spatial_groupnorm_backward * FAILED * dx*"])

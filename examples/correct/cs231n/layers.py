@@ -168,3 +168,25 @@ def spatial_batchnorm_backward(dout, cache):
     n, c, h, w = dout.shape
     dx, dgamma, dbeta = batchnorm_backward(dout.transpose(0, 2, 3, 1).reshape(-1, c), cache)
     return dx.reshape(n, h, w, c).transpose(0, 3, 1, 2), dgamma, dbeta
+
+
+def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
+    """x (N, C, H, W) normalised over each group of C // G channels; gamma, beta (1, C, 1, 1)."""
+    eps = gn_param.get("eps", 1e-5)
+    n, c, h, w = x.shape
+    grouped = x.reshape(n, G, -1)
+    std = np.sqrt(grouped.var(axis=2, keepdims=True) + eps)
+    xhat = ((grouped - grouped.mean(axis=2, keepdims=True)) / std).reshape(x.shape)
+    return gamma * xhat + beta, (xhat, gamma, std, G)
+
+
+def spatial_groupnorm_backward(dout, cache):
+    xhat, gamma, std, G = cache
+    n, c, h, w = dout.shape
+    dgamma = (dout * xhat).sum(axis=(0, 2, 3), keepdims=True)
+    dbeta = dout.sum(axis=(0, 2, 3), keepdims=True)
+    g = (dout * gamma).reshape(n, G, -1)
+    xh = xhat.reshape(n, G, -1)
+    m = g.shape[2]
+    dx = (m * g - g.sum(axis=2, keepdims=True) - xh * (g * xh).sum(axis=2, keepdims=True)) / (m * std)
+    return dx.reshape(dout.shape), dgamma, dbeta

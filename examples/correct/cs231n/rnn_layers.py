@@ -57,3 +57,15 @@ def temporal_affine_backward(dout, cache):
     n, t, d = x.shape
     flat = dout.reshape(n * t, -1)
     return dout @ w.T, x.reshape(n * t, d).T @ flat, flat.sum(axis=0)
+
+
+def temporal_softmax_loss(x, y, mask):
+    """x (N, T, V) scores, y (N, T) labels, mask (N, T): the loss summed over kept steps, divided by N."""
+    n, t, v = x.shape
+    flat, labels, keep = x.reshape(n * t, v), y.reshape(n * t), mask.reshape(n * t)
+    p = np.exp(flat - flat.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    loss = -np.sum(keep * np.log(p[np.arange(n * t), labels])) / n
+    dx = p.copy()
+    dx[np.arange(n * t), labels] -= 1
+    return loss, (dx * keep[:, None] / n).reshape(n, t, v)

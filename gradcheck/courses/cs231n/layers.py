@@ -71,6 +71,12 @@ def _scores(rng) -> dict[str, Any]:
     return {"x": rng.standard_normal((5, 4)), "y": rng.integers(0, 4, size=5)}
 
 
+def _temporal_scores(rng) -> dict[str, Any]:
+    mask = rng.uniform(size=(2, 3)) > 0.3
+    mask[0, 0] = True
+    return {"x": rng.standard_normal((2, 3, 4)), "y": rng.integers(0, 4, size=(2, 3)), "mask": mask}
+
+
 #: The layers whose inputs need a structure of their own (by name, ``_naive``/``_fast`` left off).
 DRAW: dict[str, Callable] = {
     "batchnorm": _norm((6, 4), (4,)), "layernorm": _norm((6, 4), (4,)),
@@ -88,7 +94,8 @@ PARAMS: dict[str, Callable[[Any], Any]] = {
     "pool_param": lambda rng: {"pool_height": 2, "pool_width": 2, "stride": 2},
     "G": lambda rng: 2,
 }
-LOSSES = ("softmax_loss", "svm_loss")
+#: The losses ``NAME(x, y[, mask])`` -> ``(loss, dx)``, and how their inputs are drawn.
+LOSSES = {"softmax_loss": _scores, "svm_loss": _scores, "temporal_softmax_loss": _temporal_scores}
 
 
 def _args(fn) -> list[str]:
@@ -229,23 +236,27 @@ class LayerPair(_Checked):
 
 
 class Loss(_Checked):
-    """``softmax_loss(x, y)`` / ``svm_loss(x, y)`` -> ``(loss, dx)``: dx against the loss itself."""
+    """``softmax_loss(x, y)`` / ``svm_loss(x, y)`` / ``temporal_softmax_loss(x, y, mask)`` -> ``(loss, dx)``:
+    dx against the loss itself."""
 
-    convention = "a CS231n loss softmax_loss(x, y) or svm_loss(x, y) -> (loss, dx)"
+    convention = "a CS231n loss softmax_loss(x, y), svm_loss(x, y) or temporal_softmax_loss(x, y, mask) -> (loss, dx)"
 
     def __init__(self, name: str, fn):
         super().__init__(name, None, fn)
+        self.args = _args(fn)[:3 if name.startswith("temporal") else 2]
         self.labels = ["loss"]
 
     def state(self):
-        return {"labels": list(self.labels)}
+        return {"labels": list(self.labels), "args": list(self.args)}
 
     def title(self, label: str) -> str:
-        return f"{self.name}(x, y)[1] against its own loss {self.name}(x, y)[0], on drawn scores x and labels y"
+        call = f"{self.name}({', '.join(self.args)})"
+        return f"{call}[1] against its own loss {call}[0], on drawn scores x and labels y"
 
     def prepare(self, label: str, seed: int = 0, timeout: float | None = None) -> dict[str, np.ndarray]:
-        inputs = _scores(np.random.default_rng([seed, 231]))
-        self._state = {**getattr(self, "_state", {}), label: {"y": inputs["y"], "calls": Calls(timeout)}}
+        inputs = LOSSES[self.name](np.random.default_rng([seed, 231]))
+        rest = {k: v for k, v in inputs.items() if k != "x"}
+        self._state = {**getattr(self, "_state", {}), label: {"rest": rest, "calls": Calls(timeout)}}
         return {"dx": inputs["x"]}
 
     def diagnose(self, label: str, theta, yours, ref, wrong, seed: int = 0):
@@ -255,8 +266,9 @@ class Loss(_Checked):
 
     def evaluate(self, label: str, theta: Mapping[str, Any], part: str):
         st = self._state[label]
-        what = f"{self.name}(x, y)"
-        result = st["calls"](self.obj, {"x": np.array(theta["dx"], dtype=float), "y": st["y"]}, what)
+        what = f"{self.name}({', '.join(self.args)})"
+        args = {"x": np.array(theta["dx"], dtype=float), **st["rest"]}
+        result = st["calls"](self.obj, {a: args[a] for a in self.args}, what)
         if not (isinstance(result, (tuple, list)) and len(result) == 2):
             raise StudentError(self.name, f"{what} returned a {type(result).__name__}; expected (loss, dx)")
         if part == "loss":
@@ -268,7 +280,7 @@ def recognise(module, name: str, obj: Any) -> list:
     """A backward whose forward is in the module (first argument ``x``), or a loss of ``(x, y)``."""
     if not inspect.isfunction(obj):
         return []
-    if name in LOSSES and _args(obj)[:2] == ["x", "y"]:
+    if name in LOSSES and _args(obj)[:2] == ["x", "y"] and (name.startswith("temporal") or len(_args(obj)) == 2):
         return [Loss(name, obj)]
     if "_backward" not in name:
         return []
