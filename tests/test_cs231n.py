@@ -37,13 +37,15 @@ def _write(pytester: pytest.Pytester, dest: str, source: str) -> None:
 def test_the_correct_cs231n_package_passes_every_net_pair_and_loss(pytester):
     _package(pytester)
     result = pytester.runpytest("--gradcheck", "cs231n", "-v")
-    result.assert_outcomes(passed=28)
+    result.assert_outcomes(passed=31)
     result.stdout.fnmatch_lines_random([
         "*fc_net.py::TwoLayerNet[[]reg-0.1[]] PASSED*",
         "*fc_net.py::FullyConnectedNet[[]batchnorm-reg-0.1[]] PASSED*",
         "*fc_net.py::FullyConnectedNet[[]layernorm-reg-0.1[]] PASSED*",
         "*fc_net.py::FullyConnectedNet[[]dropout-reg-0.1[]] PASSED*",
         "*cnn.py::ThreeLayerConvNet[[]reg-0[]] PASSED*",
+        "*cnn.py::ThreeLayerConvNet[[]resized-reg-0.1[]] PASSED*",
+        "*fc_net.py::FullyConnectedNet[[]resized-reg-0.1[]] PASSED*",
         "*layers.py::affine_backward[[]dout[]] PASSED*",
         "*layers.py::batchnorm_backward_alt[[]dout[]] PASSED*",
         "*layers.py::conv_backward_naive[[]dout[]] PASSED*",
@@ -94,14 +96,14 @@ def test_softmax_dx_not_divided_by_n_and_dropout_backward_without_its_mask_fail(
 def test_a_doubled_reg_gradient_is_named(pytester):
     _package(pytester, ("fc_net.py", 'grads[f"W{i}"] + self.reg * W', 'grads[f"W{i}"] + 2 * self.reg * W'))
     result = pytester.runpytest("--gradcheck", "cs231n/fc_net.py", FD, "-k", "FullyConnectedNet and not norm and not drop")
-    result.assert_outcomes(passed=1, failed=1, deselected=5)
+    result.assert_outcomes(passed=1, failed=2, deselected=6)
     result.stdout.fnmatch_lines(["*FullyConnectedNet * FAILED * cs231n/reg-gradient-doubled * W1, W2, W3*"])
 
 
 def test_a_net_missing_the_reg_gradient_passes_at_reg_0_and_fails_at_reg_0_1(pytester):
     _package(pytester, ("fc_net.py", '"W1": dW1 + self.reg * W1', '"W1": dW1'))
     result = pytester.runpytest("--gradcheck", "cs231n/fc_net.py", FD, "-k", "TwoLayerNet", "-v")
-    result.assert_outcomes(passed=1, failed=1, deselected=5)
+    result.assert_outcomes(passed=1, failed=2, deselected=6)
     result.stdout.fnmatch_lines(["*TwoLayerNet[[]reg-0[]] PASSED*", "*TwoLayerNet.loss(X, y) with reg=0.1*",
                                  "*1 of 4 gradients WRONG (W1)*",
                                  "likely mistake: W1 lacks the regularisation's gradient (0.1 x W1 is missing*"])
@@ -148,8 +150,9 @@ NET_STYLES = """
 def test_nets_in_unusual_styles_are_built_small_and_given_reg_their_own_way(pytester):
     _write(pytester, "styles.py", NET_STYLES)
     result = pytester.runpytest("--gradcheck", "styles.py", "-v")
-    result.assert_outcomes(passed=4)
-    result.stdout.fnmatch_lines_random(["*HugeDefaults[[]reg-0.1[]] PASSED*", "*RegInLoss[[]reg-0.1[]] PASSED*"])
+    result.assert_outcomes(passed=6)
+    result.stdout.fnmatch_lines_random(["*HugeDefaults[[]reg-0.1[]] PASSED*", "*RegInLoss[[]reg-0.1[]] PASSED*",
+                                        "*RegInLoss[[]resized-reg-0.1[]] PASSED*"])
 
 
 def test_a_pair_whose_inputs_cannot_be_drawn_is_skipped_saying_so(pytester):
@@ -179,7 +182,7 @@ def test_the_wrong_examples_fail_each_naming_its_catalog_mistake(pytester):
     for name in ("cs231n_layers.py", "cs231n_net_reg_missing.py"):
         shutil.copy(EXAMPLES / "wrong" / name, pytester.path / name)
     result = pytester.runpytest("--gradcheck", "cs231n_layers.py", "--gradcheck", "cs231n_net_reg_missing.py", FD)
-    result.assert_outcomes(failed=5, passed=2)  # relu_backward, and the net at reg = 0
+    result.assert_outcomes(failed=6, passed=2)  # relu_backward, and the net at reg = 0
     result.stdout.fnmatch_lines_random([
         "*affine_backward * FAILED * cs231n/transposed * dw*",
         "*batchnorm_backward * FAILED * cs231n/batchnorm-dx-no-mean-term * dx*",
@@ -193,6 +196,25 @@ def test_temporal_softmax_dx_not_divided_by_n_and_groupnorm_dx_without_its_mean_
     _package(pytester, ("rnn_layers.py", "(dx * keep[:, None] / n)", "(dx * keep[:, None])"),
              ("layers.py", "dx = (m * g - g.sum(axis=2, keepdims=True) - xh", "dx = (m * g - xh"))
     result = pytester.runpytest("--gradcheck", "cs231n", FD, "-k", "temporal_softmax or groupnorm")
-    result.assert_outcomes(failed=2, deselected=26)
+    result.assert_outcomes(failed=2, deselected=29)
     result.stdout.fnmatch_lines_random(["*temporal_softmax_loss * FAILED * cs231n/not-divided-by-N * dx*",
                                         "*spatial_groupnorm_backward * FAILED * dx*"])
+
+
+def test_a_float32_only_net_passes_with_float32_tolerances_and_its_reg_bug_is_still_caught(pytester):
+    fixed = ("fc_net.py", "normalization=None, reg=0.0, weight_scale=1e-2, dtype=np.float32, seed=None):",
+             "normalization=None, reg=0.0, weight_scale=1e-2, seed=None):\n        dtype = np.float32")
+    _package(pytester, fixed)
+    result = pytester.runpytest("--gradcheck", "cs231n/fc_net.py", FD, "-k", "FullyConnectedNet")
+    result.assert_outcomes(passed=6, deselected=3)
+    (pytester.path / "cs231n").rename(pytester.path / "ok")
+    _package(pytester, fixed, ("fc_net.py", 'grads[f"W{i}"] + self.reg * W', 'grads[f"W{i}"]'))
+    result = pytester.runpytest("--gradcheck", "cs231n/fc_net.py", FD, "-k", "FullyConnectedNet and reg-0.1")
+    result.assert_outcomes(failed=5, deselected=4)
+
+
+def test_a_net_hard_wired_to_two_hidden_layers_fails_on_other_sizes(pytester):
+    _package(pytester, ("fc_net.py", "self.num_layers = 1 + len(hidden_dims)", "self.num_layers = 3"))
+    result = pytester.runpytest("--gradcheck", "cs231n/fc_net.py", FD, "-k", "FullyConnectedNet", "-v")
+    result.assert_outcomes(passed=5, failed=1, deselected=3)
+    result.stdout.fnmatch_lines(["*FullyConnectedNet[[]resized-reg-0.1[]] FAILED*"])

@@ -35,6 +35,12 @@ SIZES: dict[str, Any] = {
 }
 #: An image input (input_dim given as (C, H, W)) is made this small.
 IMAGE = (3, 6, 6)
+#: Other sizes, every one changed (and three hidden layers): code hard-wired to one size set fails here.
+RESIZED: dict[str, Any] = {
+    "input_size": 3, "input_dim": 3, "D": 3, "hidden_size": 6, "hidden_dim": 6, "H": 6, "hidden_dims": [3, 6, 2],
+    "output_size": 4, "num_classes": 4, "output_dim": 4, "C": 4, "num_filters": 3, "filter_size": 5,
+}
+RESIZED_IMAGE = (2, 8, 8)
 NUM_EXAMPLES = 6
 REGS = (0.0, 0.1)
 
@@ -58,8 +64,10 @@ def looks_like_a_net(cls: type) -> bool:
 
 
 def _variants(init: Mapping[str, inspect.Parameter]) -> list[tuple[str, dict[str, Any]]]:
-    """``(label prefix, constructor arguments)``: the plain net, each normalization, dropout."""
+    """``(label prefix, constructor arguments)``: the plain net, each normalization, dropout, other sizes."""
     out: list[tuple[str, dict[str, Any]]] = [("", {})]
+    resized = {p: RESIZED_IMAGE if isinstance(param.default, tuple) and len(param.default) == 3 else RESIZED[p]
+               for p, param in init.items() if p in RESIZED}
     if "normalization" in init:
         out += [("batchnorm-", {"normalization": "batchnorm"}), ("layernorm-", {"normalization": "layernorm"})]
     elif "use_batchnorm" in init:
@@ -68,6 +76,8 @@ def _variants(init: Mapping[str, inspect.Parameter]) -> list[tuple[str, dict[str
         out.append(("dropout-", {"dropout_keep_ratio": 0.75}))
     elif "dropout" in init:
         out.append(("dropout-", {"dropout": 0.5}))
+    if resized:
+        out.append(("resized-", resized))
     return out
 
 
