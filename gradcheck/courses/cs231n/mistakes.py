@@ -4,8 +4,8 @@ Each finding has an id (``cs231n/dw-transposed``) and a message with the fix. Th
 array with the numerical gradient of the same cost at the same point: a transpose or reshape, a
 bias gradient summed over the wrong axis, a constant factor (N: the 1/N forgotten; 2 or 1/2), the
 regularisation gradient missing or doubled (your answer short of the reference by a multiple of W),
-and for the layers whose upstream gradient is redrawn here (batchnorm, dropout: ``dout`` has the
-shape of ``x``), batchnorm's dx without the mean or the variance term, and dropout's backward
+and for the layers whose upstream gradient is redrawn here (batchnorm, layernorm, dropout: ``dout`` has
+the shape of ``x``), batchnorm's and layernorm's dx without the mean or the variance term, and dropout's backward
 without its mask or without the 1/p scale.
 
 Imports: numpy.
@@ -72,19 +72,21 @@ def reg_gradient(name: str, yours, ref, W, reg: float) -> tuple[str, str] | None
 
 
 def batchnorm_dx(yours, x, gamma, dout, eps: float = 1e-5, axis: int = 0) -> tuple[str, str] | None:
-    """batchnorm's (axis 0) or layernorm's (axis 1) dx without the mean term or the variance term."""
+    """batchnorm's (axis 0: over the N examples) or layernorm's (axis 1: over the D features) dx without
+    the mean term or the variance term."""
+    layer, n_name = ("batchnorm", "N") if axis == 0 else ("layernorm", "D")
     n = x.shape[axis]
     std = np.sqrt(x.var(axis=axis, keepdims=True) + eps)
     xhat = (x - x.mean(axis=axis, keepdims=True)) / std
     g = dout * gamma
     mean_term = g.sum(axis=axis, keepdims=True)
     var_term = xhat * (g * xhat).sum(axis=axis, keepdims=True)
+    fix = f"dx = ({n_name} * dxhat - sum(dxhat) - xhat * sum(dxhat * xhat)) / ({n_name} * std), sums over axis {axis}"
     if _close(yours, (n * g - var_term) / (n * std)):
-        return ("cs231n/batchnorm-dx-no-mean-term", "dx lacks the mean term: the mean depends on every x, "
-                "so dx = (N * dxhat - sum(dxhat) - xhat * sum(dxhat * xhat)) / (N * std)")
+        return (f"cs231n/{layer}-dx-no-mean-term", f"dx lacks the mean term: the mean depends on every x, so {fix}")
     if _close(yours, (n * g - mean_term) / (n * std)):
-        return ("cs231n/batchnorm-dx-no-variance-term", "dx lacks the variance term: the variance depends on "
-                "every x, so dx = (N * dxhat - sum(dxhat) - xhat * sum(dxhat * xhat)) / (N * std)")
+        return (f"cs231n/{layer}-dx-no-variance-term", "dx lacks the variance term: the variance depends on "
+                f"every x, so {fix}")
     return None
 
 
