@@ -40,7 +40,7 @@ RESIZED: dict[str, Any] = {
     "input_size": 3, "input_dim": 3, "D": 3, "hidden_size": 6, "hidden_dim": 6, "H": 6, "hidden_dims": [3, 6, 2],
     "output_size": 4, "num_classes": 4, "output_dim": 4, "C": 4, "num_filters": 3, "filter_size": 5,
 }
-RESIZED_IMAGE = (2, 8, 8)
+RESIZED_IMAGE = (2, 4, 4)
 NUM_EXAMPLES = 6
 REGS = (0.0, 0.1)
 
