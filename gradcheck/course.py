@@ -70,7 +70,7 @@ __all__ = [
 ]
 
 #: The built-in courses, as modules under ``gradcheck.courses``, in the order they are tried.
-_BUILT_IN = ("notes", "coursera", "scalars", "nielsen")
+_BUILT_IN = ("notes", "cs231n", "coursera", "scalars", "nielsen")
 
 
 class MissingHook(LookupError):
@@ -263,8 +263,9 @@ class Course:
     conventions: tuple[str, ...] = ()
 
     def __init__(self) -> None:
-        if not self.name or not self.models:
-            raise TypeError(f"{type(self).__name__} must set name and models (a tuple of Model instances)")
+        if not self.name or not isinstance(self.models, tuple):
+            raise TypeError(f"{type(self).__name__} must set name and models (a tuple of Model instances; "
+                            "empty for a course whose code is checked against itself)")
         for model in self.models:
             if not isinstance(model, Model):
                 raise TypeError(f"course {self.name!r}: {model!r} is not a gradcheck Model")

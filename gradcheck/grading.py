@@ -308,16 +308,22 @@ class Grader:
             result.text = "\n".join(problems) + "\n(compared with the reference backward pass of the course's network)"
         return result
 
-    def self_consistency(self, impl: Implementation, reg: float) -> CheckResult:
-        """A model-free implementation against its own cost, by the oracles other than JAX."""
+    def self_consistency(self, impl: Implementation, label: str) -> CheckResult:
+        """A model-free implementation against its own cost (check ``label`` of ``impl.labels``), by
+        the oracles other than JAX."""
         from .judge import check_function
 
-        result = CheckResult(f"reg-{reg:g}", "self-consistency", data={"reg": reg})
+        result = CheckResult(label, "self-consistency", data=dict(impl.data(label)))
+        if getattr(impl, "unchecked", ""):
+            result.status, result.text = "skipped", f"{impl.name} not checked: {impl.unchecked}"
+            return result
         oracles = tuple(o for o in self.oracles if o != "jax") or ("fd",)
         try:
-            cost, grad, params, finish = impl.problem(reg, self.seed, self.timeout)
+            cost, grad, params, finish = impl.problem(label, self.seed, self.timeout)
             try:
                 report = check_function(cost, grad, params, oracles=oracles, **self.options())
+                if report.wrong and hasattr(impl, "diagnose"):
+                    _self_diagnosis(impl, label, report, cost, grad, params, self.seed)
             except StudentError as exc:
                 exc.output = exc.output or finish()[1]
                 raise
@@ -325,10 +331,11 @@ class Grader:
         except StudentError as exc:
             return _errored(result, exc)
         result.wrong = list(report.wrong)
+        result.diagnosis = None if report.diagnosis is None else report.diagnosis.to_dict()
         if not report.ok or problems:
             text = "\n".join([str(report), *(f"problem: {p}" for p in problems)])
             result.status = "failed"
-            result.text = f"{impl.name}.loss(X, y, reg={reg:g}) against its own loss, on drawn data:\n{text}"
+            result.text = f"{impl.title(label)}:\n{text}"
         return result
 
     def drawn(self, impl: Implementation, *, module: str = "homework", reproduce: str = "") -> CheckResult:
@@ -353,7 +360,7 @@ class Grader:
     def checks(self, impl: Implementation, *, module: str = "homework", reproduce: str = "") -> list[CheckResult]:
         """Every check of ``impl``, in the order the plugin's items run them."""
         if impl.kind == "self":
-            return [self.self_consistency(impl, reg) for reg in impl.regs]
+            return [self.self_consistency(impl, label) for label in impl.labels]
         cases = impl.cases(self.seed)
         if impl.kind == "block":
             return [self.block(impl, case) for case in cases]
@@ -364,6 +371,19 @@ class Grader:
         if impl.kind == "reference" and impl.offers_strategy():
             results.append(self.drawn(impl, module=module, reproduce=reproduce))
         return results
+
+
+def _self_diagnosis(impl: Implementation, label: str, report, cost, grad, params, seed: int) -> None:
+    """The convention's own catalog on a wrong self-consistency answer: your arrays against the numerical
+    gradient of the same cost (one more call of each; the check itself keeps no arrays)."""
+    from .diagnosis import Diagnosis
+    from .judge import numerical_gradient
+
+    yours = grad({k: v.copy() for k, v in params.items()})
+    ref = numerical_gradient(cost, params)[0]
+    found = impl.diagnose(label, dict(params), yours, ref, list(report.wrong), seed)
+    if found:
+        report.diagnosis = Diagnosis(found["id"], found["message"], tuple(report.wrong))
 
 
 def _errored(result: CheckResult, exc: StudentError, case: Any = None) -> CheckResult:

@@ -354,8 +354,8 @@ class SubmissionFile(pytest.File):
         seed = self.config.option.gradcheck_seed
         for impl in sub.implementations:
             if impl.kind == "self":
-                for reg in impl.regs:
-                    yield SelfItem.from_parent(self, name=f"{impl.name}[reg-{reg:g}]", impl=impl, reg=reg, judge=judge)
+                for label in impl.labels:
+                    yield SelfItem.from_parent(self, name=f"{impl.name}[{label}]", impl=impl, label=label, judge=judge)
                 continue
             cases = impl.cases(seed)
             if impl.kind == "block":
@@ -493,15 +493,15 @@ class SelfItem(_Grouped):
 
     check = "self-consistency"
 
-    def __init__(self, *, reg: float, **kwargs):
+    def __init__(self, *, label: str, **kwargs):
         super().__init__(**kwargs)
-        self.reg = reg
+        self.label = label
 
     def describe(self):
-        return {**super().describe(), "reg": self.reg}
+        return {**super().describe(), **self.impl.data(self.label)}
 
     def own(self) -> CheckResult:
-        return self.judge.grader.self_consistency(self.impl, self.reg)
+        return self.judge.grader.self_consistency(self.impl, self.label)
 
 
 class ShapesItem(GradcheckItem):

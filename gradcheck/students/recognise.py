@@ -4,9 +4,11 @@ Each registered course recognises its own conventions (``Course.recognise`` for 
 ``Course.recognise_module`` for functions that work together); here are the conventions that
 belong to no course:
 
-* a function marked ``@gradcheck.implements(model)``, called with its arguments by name;
-* a class with a ``params`` dict and ``loss(X, y, reg)`` returning ``(loss, grads)`` (CS231n):
-  checked against its own loss, there being no reference model.
+* a function marked ``@gradcheck.implements(model)``, called with its arguments by name.
+
+(Conventions checked against their own cost, with no reference model, are a course's too: an
+implementation of kind ``"self"`` names its checks in ``labels`` and answers ``prepare``,
+``evaluate`` and ``finish`` for each.)
 
 Nothing here imports jax or scipy.
 """
@@ -18,27 +20,19 @@ import types
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import numpy as np
-
 from ..course import Model, courses, get_model, model_names
 from .implementation import (
-    Calls,
     Implementation,
-    StudentError,
-    as_array,
-    as_cost,
     param_of,
     required_args,
     store_grads,
 )
 
-__all__ = ["Registered", "SelfConsistency", "conventions", "implements", "recognise"]
+__all__ = ["Registered", "conventions", "implements", "recognise"]
 
 _GENERIC = (
     "a function marked @gradcheck.implements(\"welch\") (or another model), whose parameters are named "
     "after the model's inputs and parameters",
-    "a class with a params dict and loss(X, y, reg) -> (loss, grads) (the CS231n style), "
-    "checked against its own loss",
 )
 
 _IMPLEMENTS_ATTR = "__gradcheck_implements__"
@@ -115,86 +109,6 @@ class Registered(Implementation):
         return lines, {p: f"result[{names[p]!r}]" for p in params}
 
 
-# Self-consistency (CS231n) ----------------------------------------------------------
-_SMALL_SIZES = {
-    "input_size": 4, "input_dim": 4, "D": 4,
-    "hidden_size": 5, "hidden_dim": 5, "H": 5,
-    "output_size": 3, "num_classes": 3, "output_dim": 3, "C": 3,
-}
-_NUM_EXAMPLES = 6
-
-
-class SelfConsistency(Implementation):
-    """A class with a ``params`` dict and ``loss(X, y, reg)`` -> ``(loss, grads)``.
-
-    There is no reference model: the gradients are checked against the class's own
-    loss, on data drawn to fit the parameters' shapes (integer class labels).
-    """
-
-    kind = "self"
-    convention = "a class with params and loss(X, y, reg) (self-consistency)"
-    regs = (0.0, 0.1)
-
-    def __init__(self, name: str, cls: type):
-        super().__init__(name, None, cls)
-
-    def cases(self, seed=0):
-        return []
-
-    def prepare(self, reg: float, seed: int = 0, timeout: float | None = None) -> dict[str, np.ndarray]:
-        """Build the class at small sizes and data that fit its params (student code): the params to check at."""
-        calls = Calls(timeout)
-        kwargs = {}
-        for p in required_args(self.obj.__init__, skip_self=True):
-            if p not in _SMALL_SIZES:
-                raise StudentError(f"{self.name}()", f"{self.name}() needs an argument {p!r} that gradcheck cannot "
-                                   f"supply (it supplies {', '.join(sorted(_SMALL_SIZES))}); give it a default")
-            kwargs[p] = _SMALL_SIZES[p]
-        net = calls(self.obj, kwargs, f"{self.name}({', '.join(f'{k}={v}' for k, v in kwargs.items())})", kwargs=True)
-        if not isinstance(getattr(net, "params", None), dict) or not net.params:
-            raise StudentError(f"{self.name}()", f"{self.name}() has no params dict to check")
-        rng = np.random.default_rng(seed)
-        params = {k: rng.standard_normal(np.shape(v)) * 0.5 for k, v in net.params.items()}
-        shapes = [np.shape(v) for v in params.values()]
-        first = next((s for s in shapes if len(s) >= 2), None)
-        if first is None:
-            raise StudentError(f"{self.name}()", f"{self.name}().params has no 2-D weight matrix to size the data by")
-        last = shapes[-1]
-        n_classes = last[-1] if last else 2
-        X = rng.standard_normal((_NUM_EXAMPLES, first[0]))
-        y = rng.integers(0, n_classes, size=_NUM_EXAMPLES)
-        self._problems = {**getattr(self, "_problems", {}), reg: (net, X, y, calls)}
-        return params
-
-    def evaluate(self, reg: float, theta: Mapping[str, Any], part: str):
-        """The class's own loss (``part="loss"``) or grads (``"grads"``) at ``theta`` (student code)."""
-        net, X, y, calls = self._problems[reg]
-        net.params = {k: np.array(v, dtype=float) for k, v in theta.items()}
-        result = calls(net.loss, {"X": X, "y": y, "reg": reg}, f"{self.name}.loss(X, y, reg={reg:g})")
-        if not (isinstance(result, (tuple, list)) and len(result) == 2 and isinstance(result[1], Mapping)):
-            raise StudentError(f"{self.name}.loss", f"{self.name}.loss(X, y, reg) returned a "
-                               f"{type(result).__name__}; expected (loss, grads) with grads a dict")
-        if part == "loss":
-            return as_cost(result[0], f"{self.name}.loss(...)[0]", [])
-        grads = result[1]
-        missing = [k for k in theta if k not in grads]
-        if missing:
-            raise StudentError(f"{self.name}.loss", f"{self.name}.loss(X, y, reg)'s grads lack {', '.join(missing)}")
-        return {k: as_array(grads[k], f"grads[{k!r}]") for k in theta}
-
-    def finish(self, reg: float) -> tuple[list[str], str]:
-        """The problems seen and the output printed while checking at ``reg``."""
-        calls = self._problems[reg][3]
-        return list(calls.problems), calls.output.getvalue()
-
-    def problem(self, reg: float, seed: int = 0, timeout: float | None = None):
-        """``(cost, grad, params, finish)`` for the oracles: the class's loss as a function of its params,
-        and ``finish() -> (problems, output)``."""
-        params = self.prepare(reg, seed, timeout)
-        return (lambda t: self.evaluate(reg, t, "loss"), lambda t: self.evaluate(reg, t, "grads"), params,
-                lambda: self.finish(reg))
-
-
 # Recognising a module ---------------------------------------------------------------
 
 
@@ -218,8 +132,6 @@ def recognise(module: types.ModuleType) -> list[Implementation]:
         if not (inspect.isclass(obj) or inspect.isfunction(obj)) or not _own(module, obj):
             continue
         hits = next((h for h in (c.recognise(module, name, obj) for c in known) if h), [])
-        if not hits and inspect.isclass(obj) and callable(getattr(obj, "loss", None)) and _looks_cs231n(obj):
-            hits = [SelfConsistency(name, obj)]
         found += hits
     for course in known:
         found += course.recognise_module(module)
@@ -227,21 +139,8 @@ def recognise(module: types.ModuleType) -> list[Implementation]:
 
 
 def conventions() -> tuple[str, ...]:
-    """One line per recognised convention: every course's, then registration and self-consistency."""
+    """One line per recognised convention: every course's, then registration."""
     return (*(line for c in courses() for line in c.conventions), *_GENERIC)
-
-
-def _looks_cs231n(cls: type) -> bool:
-    try:
-        params = inspect.signature(cls.loss).parameters
-    except (TypeError, ValueError):
-        return False
-    if "reg" in params:
-        return True
-    try:
-        return "self.params" in inspect.getsource(cls)
-    except (OSError, TypeError):
-        return False
 
 
 def near_misses(module: types.ModuleType, found: list[Implementation]) -> list[str]:

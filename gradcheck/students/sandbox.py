@@ -50,7 +50,8 @@ _SKIP = {".git", "__pycache__", ".venv", "venv", "node_modules", ".ipynb_checkpo
 def _context():
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["numpy", "gradcheck.students.worker", "gradcheck.courses.notes",
-                                    "gradcheck.courses.coursera", "gradcheck.courses.scalars"])
+                                    "gradcheck.courses.coursera", "gradcheck.courses.scalars",
+                                    "gradcheck.courses.cs231n"])
     return context
 
 
@@ -350,16 +351,16 @@ class RemoteImplementation:
             problems += compare_tuple(got, step["want"], step["what"])
         return problems, reply["output"] + reply.get("fd_output", "")
 
-    def problem(self, reg: float, seed: int = 0, timeout: float | None = None):
+    def problem(self, label: str, seed: int = 0, timeout: float | None = None):
         name = self.shell.name
-        params = self._ask("prepare", f"{name}() was built", reg=reg, seed=seed)["params"]
-        what = f"{name}.loss(X, y, reg={reg:g})"
+        params = self._ask("prepare", f"{name} was set up for {label}", label=label, seed=seed)["params"]
+        what = self.shell.title(label)
 
         def evaluate(theta, part):
-            return self._ask("evaluate", what, reg=reg, theta={k: theta[k] for k in theta}, part=part)["value"]
+            return self._ask("evaluate", what, label=label, theta={k: theta[k] for k in theta}, part=part)["value"]
 
         def finish():
-            reply = self._ask("finish", what, reg=reg)
+            reply = self._ask("finish", what, label=label)
             return self._used(reply) + reply["problems"], reply["output"] + reply.get("fd_output", "")
 
         return (lambda t: float(evaluate(t, "loss")), lambda t: evaluate(t, "grads"), params, finish)

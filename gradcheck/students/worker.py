@@ -326,11 +326,11 @@ def _answer(impls, message: Mapping[str, Any]) -> dict:
         got, problems, output = impl.call_block(message["steps"], timeout)
         return {"got": got, "problems": problems, "output": cap(output)}
     if op == "prepare":
-        return {"params": impl.prepare(message["reg"], message["seed"], timeout)}
+        return {"params": impl.prepare(message["label"], message["seed"], timeout)}
     if op == "evaluate":
-        return {"value": impl.evaluate(message["reg"], message["theta"], message["part"])}
+        return {"value": impl.evaluate(message["label"], message["theta"], message["part"])}
     if op == "finish":
-        problems, output = impl.finish(message["reg"])
+        problems, output = impl.finish(message["label"])
         return {"problems": problems, "output": cap(output)}
     if op == "call_lines":
         with calling(5.0):

@@ -1,0 +1,220 @@
+"""CS231n as students write it: nets with ``self.params`` and ``loss(X, y)``, layer pairs, losses (pytester)."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import jax.monitoring  # noqa: F401
+import numpy  # noqa: F401
+import pytest
+import scipy.optimize  # noqa: F401
+
+# Kept for the session (see tests/test_plugin.py): pytester drops what an inner run imported.
+import gradcheck.oracles.jax  # noqa: F401
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+FD = "--gradcheck-oracles=fd"
+
+
+def _package(pytester: pytest.Pytester, *edits: tuple[str, str, str]) -> Path:
+    """The example package ``cs231n/`` copied into the test folder, with ``(file, old, new)`` edits made."""
+    target = pytester.path / "cs231n"
+    shutil.copytree(EXAMPLES / "correct/cs231n", target)
+    for name, old, new in edits:
+        path = target / name
+        text = path.read_text()
+        assert old in text, f"{old!r} is not in {name}"
+        path.write_text(text.replace(old, new))
+    return target
+
+
+def _write(pytester: pytest.Pytester, dest: str, source: str) -> None:
+    (pytester.path / dest).write_text(textwrap.dedent(source))
+
+
+def test_the_correct_cs231n_package_passes_every_net_pair_and_loss(pytester):
+    _package(pytester)
+    result = pytester.runpytest("--gradcheck", "cs231n", "-v")
+    result.assert_outcomes(passed=31)
+    result.stdout.fnmatch_lines_random([
+        "*fc_net.py::TwoLayerNet[[]reg-0.1[]] PASSED*",
+        "*fc_net.py::FullyConnectedNet[[]batchnorm-reg-0.1[]] PASSED*",
+        "*fc_net.py::FullyConnectedNet[[]layernorm-reg-0.1[]] PASSED*",
+        "*fc_net.py::FullyConnectedNet[[]dropout-reg-0.1[]] PASSED*",
+        "*cnn.py::ThreeLayerConvNet[[]reg-0[]] PASSED*",
+        "*cnn.py::ThreeLayerConvNet[[]resized-reg-0.1[]] PASSED*",
+        "*fc_net.py::FullyConnectedNet[[]resized-reg-0.1[]] PASSED*",
+        "*layers.py::affine_backward[[]dout[]] PASSED*",
+        "*layers.py::batchnorm_backward_alt[[]dout[]] PASSED*",
+        "*layers.py::conv_backward_naive[[]dout[]] PASSED*",
+        "*layers.py::max_pool_backward_naive[[]dout[]] PASSED*",
+        "*layers.py::softmax_loss[[]loss[]] PASSED*",
+        "*layer_utils.py::affine_relu_backward[[]dout[]] PASSED*",
+        "*rnn_layers.py::rnn_backward[[]dout[]] PASSED*",
+        "*rnn_layers.py::word_embedding_backward[[]dout[]] PASSED*",
+        "*rnn_layers.py::temporal_softmax_loss[[]loss[]] PASSED*",
+        "*layers.py::spatial_groupnorm_backward[[]dout[]] PASSED*",
+        "*layer_utils.py::conv_relu_pool_backward[[]dout[]] PASSED*",
+    ])
+
+
+def test_a_wrong_affine_backward_fails_naming_the_function_and_dw(pytester):
+    _package(pytester, ("layers.py", "flat.T @ dout, dout.sum(axis=0)", "dout.T @ flat, dout.sum(axis=0)"))
+    result = pytester.runpytest("--gradcheck", "cs231n/layers.py", FD)
+    result.assert_outcomes(failed=1, passed=11)
+    result.stdout.fnmatch_lines([
+        "*affine_backward(dout, cache) against the numerical gradient of sum(affine_forward(x, w, b)[[]0[]] * dout)*",
+        "*1 of 3 gradients WRONG (dw)*",
+        "likely mistake: dw is the transpose of the gradient: *dw = x.reshape(N, -1).T @ dout*",
+        "dw: WRONG   shape WRONG*",
+        "FAILED cs231n/layers.py::affine_backward[[]dout[]]*",
+    ])
+
+
+def test_batchnorm_backward_without_the_mean_term_fails_on_dx_alone(pytester):
+    _package(pytester, ("layers.py", "n * dxhat - dxhat.sum(axis=0) - xhat", "n * dxhat - xhat"))
+    result = pytester.runpytest("--gradcheck", "cs231n/layers.py", FD, "-k", "batchnorm_backward")
+    result.assert_outcomes(failed=3, deselected=9)  # batchnorm_backward, _alt and spatial_batchnorm call it
+    result.stdout.fnmatch_lines(["*1 of 3 gradients WRONG (dx)*", "likely mistake: dx lacks the mean term*",
+                                 "dgamma: ok*", "dbeta: ok*"])
+    result.stdout.fnmatch_lines(["*batchnorm_backward * FAILED * cs231n/batchnorm-dx-no-mean-term * dx*"])
+
+
+def test_softmax_dx_not_divided_by_n_and_dropout_backward_without_its_mask_fail(pytester):
+    _package(pytester, ("layers.py", "return loss, dx / n", "return loss, dx"),
+             ("layers.py", "return dout if mask is None else dout * mask", "return dout"))
+    result = pytester.runpytest("--gradcheck", "cs231n/layers.py", FD)
+    result.assert_outcomes(failed=2, passed=10)
+    result.stdout.fnmatch_lines_random(["FAILED cs231n/layers.py::softmax_loss[[]loss[]]*",
+                                        "FAILED cs231n/layers.py::dropout_backward[[]dout[]]*",
+                                        "likely mistake: dx is N = 5 times the gradient*",
+                                        "likely mistake: dx is dout itself: apply the forward's mask*"])
+
+
+def test_a_doubled_reg_gradient_is_named(pytester):
+    _package(pytester, ("fc_net.py", 'grads[f"W{i}"] + self.reg * W', 'grads[f"W{i}"] + 2 * self.reg * W'))
+    result = pytester.runpytest("--gradcheck", "cs231n/fc_net.py", FD, "-k", "FullyConnectedNet and not norm and not drop")
+    result.assert_outcomes(passed=1, failed=2, deselected=6)
+    result.stdout.fnmatch_lines(["*FullyConnectedNet * FAILED * cs231n/reg-gradient-doubled * W1, W2, W3*"])
+
+
+def test_a_net_missing_the_reg_gradient_passes_at_reg_0_and_fails_at_reg_0_1(pytester):
+    _package(pytester, ("fc_net.py", '"W1": dW1 + self.reg * W1', '"W1": dW1'))
+    result = pytester.runpytest("--gradcheck", "cs231n/fc_net.py", FD, "-k", "TwoLayerNet", "-v")
+    result.assert_outcomes(passed=1, failed=2, deselected=6)
+    result.stdout.fnmatch_lines(["*TwoLayerNet[[]reg-0[]] PASSED*", "*TwoLayerNet.loss(X, y) with reg=0.1*",
+                                 "*1 of 4 gradients WRONG (W1)*",
+                                 "likely mistake: W1 lacks the regularisation's gradient (0.1 x W1 is missing*"])
+
+
+NET_STYLES = """
+    import numpy as np
+
+
+    class HugeDefaults:
+        '''reg as an attribute only; sizes whose defaults would make 300,000 parameters.'''
+
+        def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10):
+            assert input_dim * hidden_dim < 10_000, "gradcheck should have made the sizes small"
+            self.reg = 0.0
+            self.params = {"W1": np.random.randn(input_dim, hidden_dim), "W2": np.random.randn(hidden_dim, num_classes)}
+
+        def loss(self, X, y=None):
+            h = np.tanh(X @ self.params["W1"])
+            s = h @ self.params["W2"]
+            if y is None:
+                return s
+            p = np.exp(s - s.max(1, keepdims=True))
+            p /= p.sum(1, keepdims=True)
+            n = len(y)
+            loss = -np.log(p[np.arange(n), y]).mean() + self.reg * sum((w ** 2).sum() for w in self.params.values())
+            ds = p.copy()
+            ds[np.arange(n), y] -= 1
+            ds /= n
+            dh = ds @ self.params["W2"].T * (1 - h ** 2)
+            return loss, {"W1": X.T @ dh + 2 * self.reg * self.params["W1"],
+                          "W2": h.T @ ds + 2 * self.reg * self.params["W2"]}
+
+
+    class RegInLoss(HugeDefaults):
+        '''Assignment 1's spelling: loss(X, y=None, reg=0.0).'''
+
+        def loss(self, X, y=None, reg=0.0):
+            self.reg = reg
+            return HugeDefaults.loss(self, X, y)
+"""
+
+
+def test_nets_in_unusual_styles_are_built_small_and_given_reg_their_own_way(pytester):
+    _write(pytester, "styles.py", NET_STYLES)
+    result = pytester.runpytest("--gradcheck", "styles.py", "-v")
+    result.assert_outcomes(passed=6)
+    result.stdout.fnmatch_lines_random(["*HugeDefaults[[]reg-0.1[]] PASSED*", "*RegInLoss[[]reg-0.1[]] PASSED*",
+                                        "*RegInLoss[[]resized-reg-0.1[]] PASSED*"])
+
+
+def test_a_pair_whose_inputs_cannot_be_drawn_is_skipped_saying_so(pytester):
+    _write(pytester, "odd.py", """
+        def foo_forward(x, q):
+            return x * q, (x, q)
+
+        def foo_backward(dout, cache):
+            x, q = cache
+            return dout * q, dout * x
+    """)
+    result = pytester.runpytest("--gradcheck", "odd.py", "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*foo_backward not checked: cannot draw inputs for foo_forward(x, q)*"])
+
+
+def test_a_wrong_rnn_step_and_an_embedding_backward_that_drops_repeated_words_fail(pytester):
+    _package(pytester, ("rnn_layers.py", "x.T @ da, prev_h.T @ da", "x.T @ da, next_h.T @ da"),
+             ("rnn_layers.py", "np.add.at(dW, x, dout)", "dW[x] += dout"))
+    result = pytester.runpytest("--gradcheck", "cs231n/rnn_layers.py", FD)
+    result.assert_outcomes(failed=3, passed=2)  # rnn_backward calls the wrong step
+    result.stdout.fnmatch_lines_random(["*rnn_step_backward * FAILED * dWh*", "*rnn_backward * FAILED * dWh*",
+                                        "*word_embedding_backward * FAILED * dW*"])
+
+
+def test_the_wrong_examples_fail_each_naming_its_catalog_mistake(pytester):
+    for name in ("cs231n_layers.py", "cs231n_net_reg_missing.py"):
+        shutil.copy(EXAMPLES / "wrong" / name, pytester.path / name)
+    result = pytester.runpytest("--gradcheck", "cs231n_layers.py", "--gradcheck", "cs231n_net_reg_missing.py", FD)
+    result.assert_outcomes(failed=6, passed=2)  # relu_backward, and the net at reg = 0
+    result.stdout.fnmatch_lines_random([
+        "*affine_backward * FAILED * cs231n/transposed * dw*",
+        "*batchnorm_backward * FAILED * cs231n/batchnorm-dx-no-mean-term * dx*",
+        "*softmax_loss * FAILED * cs231n/not-divided-by-N * dx*",
+        "*dropout_backward * FAILED * cs231n/dropout-mask-not-applied * dx*",
+        "*TwoLayerNet * FAILED * cs231n/reg-gradient-missing * W1*",
+    ])
+
+
+def test_temporal_softmax_dx_not_divided_by_n_and_groupnorm_dx_without_its_mean_term_fail(pytester):
+    _package(pytester, ("rnn_layers.py", "(dx * keep[:, None] / n)", "(dx * keep[:, None])"),
+             ("layers.py", "dx = (m * g - g.sum(axis=2, keepdims=True) - xh", "dx = (m * g - xh"))
+    result = pytester.runpytest("--gradcheck", "cs231n", FD, "-k", "temporal_softmax or groupnorm")
+    result.assert_outcomes(failed=2, deselected=29)
+    result.stdout.fnmatch_lines_random(["*temporal_softmax_loss * FAILED * cs231n/not-divided-by-N * dx*",
+                                        "*spatial_groupnorm_backward * FAILED * dx*"])
+
+
+def test_a_float32_only_net_passes_with_float32_tolerances_and_its_reg_bug_is_still_caught(pytester):
+    fixed = ("fc_net.py", "normalization=None, reg=0.0, weight_scale=1e-2, dtype=np.float32, seed=None):",
+             "normalization=None, reg=0.0, weight_scale=1e-2, seed=None):\n        dtype = np.float32")
+    _package(pytester, fixed)
+    result = pytester.runpytest("--gradcheck", "cs231n/fc_net.py", FD, "-k", "FullyConnectedNet")
+    result.assert_outcomes(passed=6, deselected=3)
+    (pytester.path / "cs231n").rename(pytester.path / "ok")
+    _package(pytester, fixed, ("fc_net.py", 'grads[f"W{i}"] + self.reg * W', 'grads[f"W{i}"]'))
+    result = pytester.runpytest("--gradcheck", "cs231n/fc_net.py", FD, "-k", "FullyConnectedNet and reg-0.1")
+    result.assert_outcomes(failed=5, deselected=4)
+
+
+def test_a_net_hard_wired_to_two_hidden_layers_fails_on_other_sizes(pytester):
+    _package(pytester, ("fc_net.py", "self.num_layers = 1 + len(hidden_dims)", "self.num_layers = 3"))
+    result = pytester.runpytest("--gradcheck", "cs231n/fc_net.py", FD, "-k", "FullyConnectedNet", "-v")
+    result.assert_outcomes(passed=5, failed=1, deselected=3)
+    result.stdout.fnmatch_lines(["*FullyConnectedNet[[]resized-reg-0.1[]] FAILED*"])
