@@ -247,7 +247,11 @@ class Course:
 
     Subclass it and set ``name``, ``title`` and ``models``; override the hooks the course offers.
     Every hook has a default that offers nothing, so a course without, say, a mistake catalog
-    still gets every oracle, the shape checks and a generic diagnosis.
+    still gets every oracle, the shape checks and a generic diagnosis. ``models`` may be empty for a
+    course whose code is checked against its own cost: its ``recognise`` hooks return
+    implementations of kind ``"self"``, which name their checks in ``labels`` and answer
+    ``prepare(label, seed, timeout)``, ``evaluate(label, theta, part)``, ``finish(label)``, ``title(label)``,
+    ``data(label)`` and, optionally, ``diagnose(label, theta, yours, ref, wrong, seed)`` (judge side).
 
     Example:
         >>> class TanhCourse(Course):
