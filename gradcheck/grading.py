@@ -322,6 +322,7 @@ class Grader:
             cost, grad, params, finish = impl.problem(label, self.seed, self.timeout)
             try:
                 report = check_function(cost, grad, params, oracles=oracles, **self.options())
+                report.case = f"{impl.name}'s own loss"  # the headline's "on ...", not "on check_function"
                 if report.wrong and hasattr(impl, "diagnose"):
                     _self_diagnosis(impl, label, report, cost, grad, params, self.seed)
             except StudentError as exc:

@@ -316,3 +316,10 @@ def test_a_notebook_grader_cell_reads_as_documented():
     namespace = {"Neural_Network": _module_from("correct/neural_network.py").Neural_Network}
     exec(cell, namespace)
     assert namespace["points"] == 10
+
+
+def test_a_self_consistency_report_names_the_loss_it_was_checked_against(pytester):
+    _copy(pytester, "wrong/cs231n_net_reg_missing.py", "net.py")
+    result = pytester.runpytest("--gradcheck", "net.py", "--gradcheck-oracles=fd", "-k", "reg-0.1 and not resized")
+    result.stdout.fnmatch_lines(["gradcheck: 1 of 4 gradients WRONG (W1) on TwoLayerNet's own loss; *"])
+    assert "on check_function" not in result.stdout.str()
