@@ -11,6 +11,7 @@ when a check first needs them.
 
 from __future__ import annotations
 
+import sys
 import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ __all__ = ["CheckResult", "Grader", "ImplementationResult", "SubmissionResult", 
            "check_submission", "lead"]
 
 ORACLES = ("fd", "scipy", "jax")
+#: The memory limit of a path's worker process under check_submission (--gradcheck-memory's default).
+MEMORY = 2 << 30
 #: Student output shown with a failure, at most (a worker already keeps 64 KB per call).
 OUTPUT_SHOWN = 4000
 
@@ -515,7 +518,7 @@ def _namespace(obj: Any) -> tuple[types.ModuleType, Callable[[Implementation], b
         module = types.ModuleType(getattr(obj, "__module__", None) or "__main__")
         scope = getattr(obj, "__globals__", None)
         if scope is None:
-            scope = vars(__import__("sys").modules.get(module.__name__, module))
+            scope = vars(sys.modules.get(module.__name__, module))
         module.__dict__.update(scope)
         module.__dict__[name] = obj
 
@@ -528,24 +531,24 @@ def _namespace(obj: Any) -> tuple[types.ModuleType, Callable[[Implementation], b
                     f"check_submission('homework.py')")
 
 
-def _recognised(obj: Any) -> tuple[list[Implementation], str, Any]:
+def _recognised(obj: Any, timeout: float | None) -> tuple[list[Implementation], str, Any]:
     from .students.recognise import recognise
 
     if isinstance(obj, (str, Path)):
-        return _from_path(Path(obj))
+        return _from_path(Path(obj), timeout)
     module, keep, target = _namespace(obj)
     found = [impl for impl in recognise(module) if keep(impl)]
     return found, target, None
 
 
-def _from_path(path: Path) -> tuple[list[Implementation], str, Any]:
+def _from_path(path: Path, timeout: float | None) -> tuple[list[Implementation], str, Any]:
     """A file or folder, imported in a worker process of its own (as under ``pytest --gradcheck``)."""
     from .students import load, sandbox
+    from .students.implementation import HARNESS_FILES
 
     if not path.exists():
         raise FileNotFoundError(f"check_submission: {path} does not exist; give a .py file, a folder or an object")
-    settings = sandbox.SandboxSettings(10.0, 2 << 30, [], sorted(__import__(
-        "gradcheck.students.implementation", fromlist=["HARNESS_FILES"]).HARNESS_FILES))
+    settings = sandbox.SandboxSettings(timeout or 0.0, MEMORY, [], sorted(HARNESS_FILES))
     subs = load.recognise_all([str(path)], Path.cwd(), settings, allow_autodiff=False, keep=True)
     impls = [impl for sub in subs for impl in sub.implementations]
     errors = [f"{sub.path.name} cannot be imported:\n\n{sub.error.traceback_text or sub.error}"
@@ -576,7 +579,7 @@ def check_submission(obj: Any, *, oracles: Iterable[str] | str = ORACLES, seed: 
 
     grader = Grader(oracles=_validate_oracles(oracles), safety=safety, seed=seed, timeout=timeout,
                     examples=examples, mode=mode, budget=budget)
-    impls, target, error = _recognised(obj)
+    impls, target, error = _recognised(obj, timeout)
     if not impls and not error:
         from .students.recognise import conventions
 

@@ -380,7 +380,8 @@ class Verdict(AssertionError):
 class GradcheckItem(pytest.Item):
     """Base of every item the plugin makes: it computes a :class:`CheckResult` and renders it.
 
-    Items of one implementation that judge gradients (cases, blocks, self-consistency) form a
+    Each kind of item defines ``compute()`` (its result, from the session's Grader); ``render`` may
+    shorten what a failure prints. Items of one implementation that judge gradients (cases, blocks, self-consistency) form a
     group: the group's most telling failure (:func:`gradcheck.grading.lead`) prints its full
     report, the others one line pointing at it.
     """
@@ -388,8 +389,6 @@ class GradcheckItem(pytest.Item):
     impl: Implementation | None = None
     case: Case | None = None
     check = ""
-    grouped = False
-
     def __init__(self, *, judge: _Judge | None = None, impl: Implementation | None = None, **kwargs):
         super().__init__(**kwargs)
         self.judge = judge
@@ -415,9 +414,6 @@ class GradcheckItem(pytest.Item):
         # (A domain that ends the node id would have its dots turned into "::" by the terminal.)
         return self.path, None, f"{self.name} ({_where(self)})"
 
-    def compute(self) -> CheckResult:
-        raise NotImplementedError
-
     def render(self, result: CheckResult) -> str:
         self.shown_in_full = True
         return result.text
@@ -442,15 +438,11 @@ class GradcheckItem(pytest.Item):
 
 
 class _Grouped(GradcheckItem):
-    """An item of an implementation's group: shown in full when it is the group's lead."""
-
-    grouped = True
+    """An item of an implementation's group: shown in full when it is the group's lead. Each kind
+    defines ``own()``, its result, which the judge computes once and shares with the group."""
 
     def compute(self) -> CheckResult:
-        return self.judge.grouped_result(self)
-
-    def own(self) -> CheckResult:
-        raise NotImplementedError
+        return self.judge.grouped_result(self)  # its own() result, computed once for the whole group
 
     def render(self, result: CheckResult) -> str:
         group = self.judge.group_results(self.impl)
