@@ -37,14 +37,24 @@ def _copy(pytester: pytest.Pytester, example: str, dest: str | None = None, *, r
 # One bug, one message ----------------------------------------------------------------------
 
 
-def test_a_planted_delta2_mistake_prints_one_report_in_at_most_60_lines(pytester):
+@pytest.mark.parametrize("on_ci", [False, True], ids=["terminal", "ci"])
+def test_a_planted_delta2_mistake_prints_one_report_in_at_most_60_lines(pytester, monkeypatch, on_ci):
+    # On CI ($CI set) pytest does not trim the short summary: each line there must still be one line.
+    if on_ci:
+        monkeypatch.setenv("CI", "1")
+    else:
+        monkeypatch.delenv("CI", raising=False)
+        monkeypatch.delenv("BUILD_NUMBER", raising=False)
     _copy(pytester, "wrong/delta2_uses_z3.py", "homework.py")
     result = pytester.runpytest_subprocess("--gradcheck", "homework.py", "-p", "no:randomly")
     lines = result.stdout.lines
     assert len(lines) <= 60, "\n".join(lines)
     text = result.stdout.str()
     assert text.count("likely mistake: delta2 uses f'(z3) instead of f'(z2)") == 1  # the full report, once
-    assert text.count("gradcheck: 1 of 2 gradients WRONG (dJdW1)") == 1
+    assert text.count("dJdW2: ok") == 1
+    # The short summary gives the lead's headline in one line (trimmed to the terminal's width off CI).
+    headline = "gradcheck: 1 of 2 gradients WRONG (dJdW1)*" if on_ci else "gradcheck: 1 of 2 gradien*"
+    result.stdout.fnmatch_lines([f"FAILED homework.py::Neural_Network[[]distinct-dims[]] - {headline}"])
     # Every oracle's value stays visible in that report.
     result.stdout.re_match_lines([r"  worst \[\d, \d\]: yours \S+   central difference \S+ ±\S+   scipy \S+ ±\S+   "
                                   r"jax \S+ ±\S+"])
@@ -62,7 +72,8 @@ def test_the_likely_mistake_comes_on_the_second_line_of_the_report(pytester):
     assert lines[head + 1].startswith("likely mistake: delta2 uses f'(z3)")
 
 
-def test_the_coursera_dal_mistake_is_named_in_one_full_report(pytester):
+def test_the_coursera_dal_mistake_is_named_in_one_full_report(pytester, monkeypatch):
+    monkeypatch.setenv("CI", "1")  # the short summary untrimmed, as on CI
     _copy(pytester, "correct/deep_l_layer.py", "homework.py", replace=DAL_WRONG)
     result = pytester.runpytest_subprocess("--gradcheck", "homework.py", "-p", "no:randomly")
     text = result.stdout.str()

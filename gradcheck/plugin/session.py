@@ -431,10 +431,22 @@ class GradcheckItem(pytest.Item):
     def repr_failure(self, excinfo, style=None):
         exc = excinfo.value
         if isinstance(exc, Verdict):
-            return str(exc)
+            return _report_repr(self, str(exc))
         if isinstance(exc, StudentError):
-            return student_traceback(exc, self.case)
+            return _report_repr(self, student_traceback(exc, self.case), last_line=True)
         return super().repr_failure(excinfo, style=style)
+
+
+def _report_repr(item: GradcheckItem, text: str, last_line: bool = False):
+    """A report as pytest's own failures carry it: the full text for the failure section and one line
+    for the short summary. (A plain string would be repeated whole in the summary wherever pytest does
+    not trim it: under ``-vv`` and on CI, where ``$CI`` is set.) Survives xdist's serialisation."""
+    from _pytest._code.code import ReprExceptionInfo, ReprFileLocation, ReprTracebackNative
+
+    lines = [line for line in text.splitlines() if line.strip()] or [text]
+    message = lines[-1] if last_line else lines[0]
+    body = ReprTracebackNative([text if text.endswith("\n") else text + "\n"])
+    return ReprExceptionInfo(reprtraceback=body, reprcrash=ReprFileLocation(str(item.path), 0, message.strip()))
 
 
 class _Grouped(GradcheckItem):
