@@ -7,7 +7,12 @@ so the user's global ``jax_enable_x64`` setting is left as it was.
 from __future__ import annotations
 
 import functools
+import os
+import sys
+import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
 import jax
@@ -19,7 +24,41 @@ from ..course import Model
 if not hasattr(jax, "enable_x64"):  # the context manager is public from JAX 0.8 on
     raise ImportError(f"jax {jax.__version__} is too old: the jax oracle needs jax>=0.8 (jax.enable_x64)")
 
-__all__ = ["cost_gradient", "model_gradients", "roundoff_spread"]
+__all__ = ["cost_gradient", "model_gradients", "prepare", "roundoff_spread"]
+
+
+def _cache_dir() -> Path:
+    """The user's cache directory for gradcheck (as each platform keeps caches)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "gradcheck" / "jax"
+
+
+def _use_persistent_cache() -> None:
+    """JAX's own persistent compilation cache, so that a second run loads what the first compiled.
+
+    Left alone when the user has configured a cache (``JAX_COMPILATION_CACHE_DIR`` or
+    ``jax.config``), or set ``GRADCHECK_JAX_CACHE=0``. The models' gradients compile in about
+    0.2 s each, under JAX's default threshold for caching (1 s), so the threshold is lowered for
+    this process.
+    """
+    if os.environ.get("GRADCHECK_JAX_CACHE", "1") == "0" or jax.config.jax_compilation_cache_dir:
+        return
+    try:
+        directory = _cache_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only home: compile every run
+        return
+    jax.config.update("jax_compilation_cache_dir", str(directory))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+_use_persistent_cache()
 
 
 def _relu(prime_at_zero: int) -> Callable:
@@ -55,10 +94,7 @@ class _Numpy:
 
 @functools.cache
 def _model_grad(model: Model, relu_prime_at_zero: int) -> Callable:
-    """The jitted gradient of ``model``'s cost with respect to its parameters and taps.
-
-    jit caches one compilation per shape (and per x64 setting), so repeated cases are cheap.
-    """
+    """The jitted gradient of ``model``'s cost with respect to its parameters and taps."""
     xp = _Numpy(relu_prime_at_zero)
 
     def cost(params, taps, inputs):
@@ -67,26 +103,69 @@ def _model_grad(model: Model, relu_prime_at_zero: int) -> Callable:
     return jax.jit(jax.grad(cost, argnums=(0, 1)))
 
 
+# One compilation per model, relu convention and shapes, shared between threads: a compilation
+# prepared in the background (:func:`prepare`) is waited for, never repeated.
+_compiled: dict[tuple, Future] = {}
+_compiled_lock = threading.Lock()
+
+
+def _signature(*trees: Mapping[str, Any]) -> tuple:
+    return tuple(tuple(sorted((k, np.shape(v)) for k, v in tree.items())) for tree in trees)
+
+
+def _executable(model: Model, relu_prime_at_zero: int, params, taps, inputs) -> Callable:
+    """The compiled gradient for these shapes (x64 must be on), compiling it here unless another
+    thread already is."""
+    key = (model, relu_prime_at_zero, _signature(params, taps, inputs))
+    with _compiled_lock:
+        future = _compiled.get(key)
+        mine = future is None
+        if mine:
+            future = _compiled[key] = Future()
+    if mine:
+        try:
+            future.set_result(_model_grad(model, relu_prime_at_zero).lower(params, taps, inputs).compile())
+        except BaseException as exc:
+            future.set_exception(exc)
+    return future.result()
+
+
 def _float64(arrays: Mapping[str, Any]) -> dict[str, Any]:
     return {k: jnp.asarray(np.asarray(v, dtype=np.float64)) for k, v in arrays.items()}
 
 
 def _evaluate(model: Model, inputs, params, taps: Mapping[str, Any] | None, relu_prime_at_zero: int) -> tuple[dict, dict]:
-    """The jitted gradients at ``params`` and at the given tap values (zeros when ``taps`` is None)."""
+    """The compiled gradients at ``params`` and at the given tap values (zeros when ``taps`` is None)."""
     dims = model.dims(inputs, params)
     shapes = model.shapes(dims)
+    relu = int(bool(relu_prime_at_zero))
     with jax.enable_x64(True):
-        if taps is None:
-            tap_values = {k: jnp.zeros(shapes[k], dtype=jnp.float64) for k in model.tap_names(dims)}
-        else:
-            tap_values = {k: jnp.asarray(np.broadcast_to(np.asarray(taps[k], dtype=np.float64), shapes[k]))
-                          for k in model.tap_names(dims)}
-        g_params, g_taps = _model_grad(model, int(bool(relu_prime_at_zero)))(_float64(params), tap_values,
-                                                                              _float64(inputs))
+        # Host arrays moved to the device (jnp.zeros would compile a broadcast for every shape).
+        tap_values = {k: jnp.asarray(np.zeros(shapes[k]) if taps is None else
+                                     np.broadcast_to(np.asarray(taps[k], dtype=np.float64), shapes[k]))
+                      for k in model.tap_names(dims)}
+        args = (_float64(params), tap_values, _float64(inputs))
+        g_params, g_taps = _executable(model, relu, *args)(*args)
         grads = {k: np.asarray(g_params[k], dtype=np.float64) for k in params}
         scale = model.tap_scale(inputs)
         inter = {k: np.asarray(v, dtype=np.float64) * scale for k, v in g_taps.items()}
     return grads, inter
+
+
+def prepare(model: Model, inputs: Mapping[str, Any], params: Mapping[str, Any]) -> None:
+    """Compile ``model``'s gradient for these shapes now (in a background thread, while the judge
+    does other work), so that :func:`model_gradients` and :func:`roundoff_spread` find it ready.
+    A failure here is left for the judgement itself to meet and report."""
+    try:
+        dims = model.dims(inputs, params)
+        shapes = model.shapes(dims)
+        with jax.enable_x64(True):
+            taps = {k: jnp.asarray(np.zeros(shapes[k])) for k in model.tap_names(dims)}
+            _executable(model, 0, _float64(params), taps, _float64(inputs))
+    except Exception:  # the judgement compiles again and reports what goes wrong
+        with _compiled_lock:
+            for key in [k for k, f in _compiled.items() if f.done() and f.exception() is not None]:
+                del _compiled[key]
 
 
 def model_gradients(model: Model, inputs: Mapping[str, Any], params: Mapping[str, Any], *,

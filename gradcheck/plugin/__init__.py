@@ -296,6 +296,7 @@ def pytest_configure(config: pytest.Config) -> None:
         start(config, targets, _course_specs(config))
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest's own collections of garbage (see session.stop)
 def pytest_unconfigure(config: pytest.Config) -> None:
     if config.getoption("gradcheck", None):
         from .session import stop

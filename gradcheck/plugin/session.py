@@ -11,7 +11,10 @@ the judge, the shapes and the drawn-network check when an item first runs them.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
+import gc
 import json
 import sys
 from pathlib import Path
@@ -131,6 +134,8 @@ class _Judge:
             self.index[item.nodeid] = i
             if isinstance(item, _Grouped):
                 self._groups.setdefault(id(item.impl), []).append(item)
+        if _WARMUP is not None:
+            _WARMUP.cases(item.case for item in session.items if isinstance(item, _Grouped) and item.case is not None)
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         n_impl = sum(len(s.implementations) for s in self.submissions)
@@ -312,7 +317,14 @@ def start(config: pytest.Config, targets: list[str], course_specs: list[tuple[st
     """``--gradcheck`` was given: recognise the submissions and register the session's judge."""
     from .grades import parse_points
 
+    global _WARMUP
     points = parse_points(config.getini("gradcheck_points"))  # a usage error before any worker starts
+    _quick_exit()
+    distributing = bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+    if not distributing:  # this process judges: its oracles import (and compile) while submissions load
+        from ..oracles import warmup
+
+        _WARMUP = warmup.start(config.option.gradcheck_oracles)
     submissions = _submissions(config, targets, course_specs)
     if config.pluginmanager.hasplugin("xdist") and not hasattr(config, "workerinput"):
         config.pluginmanager.register(_Distribute(submissions), "gradcheck-distribute")
@@ -326,6 +338,21 @@ def stop() -> None:
     from ..students.sandbox import Sandbox
 
     Sandbox.close_all()
+    if _WARMUP is not None:
+        _WARMUP.stop()
+    gc.freeze()  # see _quick_exit: pytest's unraisable-exception check collects garbage harder next
+
+
+_WARMUP = None  # the oracles' background start-up (gradcheck.oracles.warmup) of this process
+
+
+@functools.cache
+def _quick_exit() -> None:
+    """Once the session is over, full garbage collections walk every object jax and scipy made:
+    0.15 s in pytest's unraisable-exception check and 0.5-0.7 s at the interpreter's exit, here.
+    ``gc.freeze()`` then (in :func:`stop`, and at exit) leaves those objects to reference counting,
+    which frees them as the modules go. Registered once per process, when ``--gradcheck`` is given."""
+    atexit.register(gc.freeze)
 
 
 def _short(exc: BaseException) -> str:

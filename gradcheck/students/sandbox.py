@@ -188,12 +188,9 @@ class Sandbox:
     def close(self) -> None:
         """End the worker and everything it started; remove its working copy."""
         if self.conn is not None:
-            with contextlib.suppress(OSError, ValueError):
-                self.conn.send_bytes(encode({"op": "exit"}))
             with contextlib.suppress(OSError):
                 self.conn.close()
-        if self.process is not None:
-            self.process.join(0.5)
+        if self.process is not None:  # nothing more is wanted from it: no graceful exit to wait for
             self._kill()
             self.process.join(1.0)
         if self.workdir:
