@@ -427,10 +427,10 @@ def _jax_references(model: Model, inputs, params) -> tuple[dict, dict, str]:
         ``(gradient refs, intermediate refs, note)``; the note is ``""`` unless every pattern
         would have moved a relu pre-activation off its kink (the estimate is then the floor alone).
     """
-    from .oracles import jax as _jax
+    from .oracles import remembered
 
-    grads, inter, g_spread, i_spread, used = _jax.roundoff_spread(model, inputs, params, ulps=JAX_MOVE_ULPS,
-                                                                  patterns=JAX_PATTERNS)
+    grads, inter, g_spread, i_spread, used = remembered.roundoff_spread(model, inputs, params, ulps=JAX_MOVE_ULPS,
+                                                                        patterns=JAX_PATTERNS)
     eps = float(np.finfo(np.float64).eps)
 
     def ref(value, spread):
@@ -529,7 +529,7 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
             notes.append(message)
     inter_refs: dict[str, _Ref] = {}
     alt = None
-    jax, no_jax = _load_jax(results, notes) if "jax" in oracles else (None, None)
+    jax, no_jax = _load_jax(results, notes, (model, inputs, params)) if "jax" in oracles else (None, None)
     if jax is not None:
         refs["jax"], inter_refs, jax_note = _jax_references(model, inputs, params)
         if jax_note:
@@ -622,9 +622,17 @@ def _unjudgeable(case_name: str, model_name: str, user, names, table, oracles, c
     return Report(case_name, model_name, params, {}, results, [], [problem])
 
 
-def _load_jax(results: dict, notes: list[str]):
+def _load_jax(results: dict, notes: list[str], worked: tuple | None = None):
     """The JAX oracle's module and None; or, when jax cannot be imported, None (with a note) and the
-    :class:`OracleUnavailable` to raise if no other oracle runs."""
+    :class:`OracleUnavailable` to raise if no other oracle runs.
+
+    With ``worked = (model, inputs, params)``: the module of its remembered answers
+    (:mod:`gradcheck.oracles.remembered`), without importing jax when it has them already.
+    """
+    from .oracles import remembered
+
+    if worked is not None and remembered.remembers(*worked, ulps=JAX_MOVE_ULPS, patterns=JAX_PATTERNS):
+        return remembered, None
     try:
         from .oracles import jax as _jax
     except ImportError as exc:
@@ -633,7 +641,7 @@ def _load_jax(results: dict, notes: list[str]):
         notes.append(f"jax oracle not used: jax cannot be imported ({exc}); {hint}")
         return None, OracleUnavailable(f"the jax oracle cannot run: jax cannot be imported ({exc}); "
                                        f"install it with {hint}")
-    return _jax, None
+    return (remembered if worked is not None else _jax), None
 
 
 def _none_ran(oracles: tuple[str, ...], notes: list[str], missing: OracleUnavailable | None) -> Exception:

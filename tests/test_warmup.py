@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from gradcheck.case import load_case
@@ -74,3 +75,64 @@ def test_the_users_own_cache_setting_and_an_opt_out_are_respected(tmp_path):
     own = str(tmp_path / "mine")
     assert _cache_setting({"XDG_CACHE_HOME": str(tmp_path), "JAX_COMPILATION_CACHE_DIR": own}) == own
     assert _cache_setting({"XDG_CACHE_HOME": str(tmp_path), "GRADCHECK_JAX_CACHE": "0"}) is None
+
+
+# Remembered answers ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cache_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("GRADCHECK_JAX_CACHE", raising=False)
+    return tmp_path / "gradcheck" / "results"
+
+
+def _spread(case):
+    from gradcheck.oracles import remembered
+
+    return remembered.roundoff_spread(case.model, case.inputs, case.params, ulps=4, patterns=2)
+
+
+def test_a_worked_examples_jax_answer_is_remembered_and_read_back_without_jax(cache_home, monkeypatch):
+    from gradcheck.oracles import remembered
+
+    case = load_case("three-examples")
+    direct = jax_oracle.roundoff_spread(case.model, case.inputs, case.params, ulps=4, patterns=2)
+    assert not remembered.remembers(case.model, case.inputs, case.params, ulps=4, patterns=2)
+    first = _spread(case)
+    assert remembered.remembers(case.model, case.inputs, case.params, ulps=4, patterns=2)
+    monkeypatch.setattr(jax_oracle, "roundoff_spread", lambda *a, **k: pytest.fail("JAX asked again"))
+    again = _spread(case)
+    for got in (first, again):
+        assert got[4] == direct[4]
+        for part, want in zip(got[:4], direct[:4], strict=True):
+            assert set(part) == set(want)
+            for k in want:
+                np.testing.assert_array_equal(part[k], want[k])
+
+
+def test_other_arrays_or_options_are_other_entries(cache_home):
+    from gradcheck.oracles import remembered
+
+    case = load_case("three-examples")
+    _spread(case)
+    moved = {**case.params, "W1": case.params["W1"] + 1e-12}
+    assert not remembered.remembers(case.model, case.inputs, moved, ulps=4, patterns=2)
+    assert not remembered.remembers(case.model, case.inputs, case.params, ulps=8, patterns=2)
+    assert not remembered.remembers(case.model, case.inputs, case.params, ulps=4, patterns=2, seed=1)
+
+
+def test_a_damaged_entry_is_computed_again(cache_home):
+    case = load_case("single-example")
+    want = _spread(case)
+    (entry,) = cache_home.glob("*.npz")
+    entry.write_bytes(entry.read_bytes()[:40])
+    got = _spread(case)
+    np.testing.assert_array_equal(got[0]["W1"], want[0]["W1"])
+    assert entry.stat().st_size > 40  # written whole again
+
+
+def test_nothing_is_remembered_when_turned_off(cache_home, monkeypatch):
+    monkeypatch.setenv("GRADCHECK_JAX_CACHE", "0")
+    _spread(load_case("single-example"))
+    assert not cache_home.exists() or not any(cache_home.iterdir())

@@ -8,34 +8,22 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
-from pathlib import Path
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..cache import cache_root
 from ..course import Model
 
 if not hasattr(jax, "enable_x64"):  # the context manager is public from JAX 0.8 on
     raise ImportError(f"jax {jax.__version__} is too old: the jax oracle needs jax>=0.8 (jax.enable_x64)")
 
 __all__ = ["cost_gradient", "model_gradients", "prepare", "roundoff_spread"]
-
-
-def _cache_dir() -> Path:
-    """The user's cache directory for gradcheck (as each platform keeps caches)."""
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "gradcheck" / "jax"
 
 
 def _use_persistent_cache() -> None:
@@ -49,7 +37,7 @@ def _use_persistent_cache() -> None:
     if os.environ.get("GRADCHECK_JAX_CACHE", "1") == "0" or jax.config.jax_compilation_cache_dir:
         return
     try:
-        directory = _cache_dir()
+        directory = cache_root() / "jax"
         directory.mkdir(parents=True, exist_ok=True)
     except OSError:  # a read-only home: compile every run
         return

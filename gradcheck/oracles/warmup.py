@@ -39,24 +39,40 @@ class Warmup:
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        jax = None
+        from ..tolerance import JAX_MOVE_ULPS, JAX_PATTERNS
+        from . import remembered
+
         try:
             if "scipy" in self.oracles:
                 import scipy.optimize  # noqa: F401
-            if "jax" in self.oracles:
-                from . import jax
             from .. import judge  # noqa: F401
         except Exception:  # an oracle that cannot be imported is reported where it is used
             pass
+        wants_jax = "jax" in self.oracles
+        # Nothing remembered yet (a first run): jax will be needed, so it imports now.
+        jax = _import_jax() if wants_jax and not remembered.has_entries() else None
         seen: set = set()
         while (case := self._cases.get()) is not _DONE:
-            if jax is None:
+            if not wants_jax:
                 continue
             key = (case.model, tuple((k, getattr(v, "shape", ())) for k, v in {**case.inputs, **case.params}.items()))
-            if key in seen:
+            if key in seen or remembered.remembers(case.model, case.inputs, case.params, ulps=JAX_MOVE_ULPS,
+                                                   patterns=JAX_PATTERNS):
                 continue
             seen.add(key)
+            jax = jax or _import_jax()
+            if jax is None:
+                wants_jax = False
+                continue
             jax.prepare(case.model, case.inputs, case.params)
+
+
+def _import_jax():
+    try:
+        from . import jax
+    except Exception:  # not installed or too old: the judgement says so
+        return None
+    return jax
 
 
 def start(oracles: Iterable[str]) -> Warmup:
