@@ -70,7 +70,8 @@ from .oracles import (
     unflatten,
     verified_differences,
 )
-from .oracles.fast import fast_differences
+from .oracles.fast import SAMPLES, fast_differences
+from .oracles.scipy import sample_elements
 from .report import ANALYTIC_PROBLEM, ArrayResult, GradientMismatch, OracleResult, Report, _index, _num, _small
 from .report import TITLES as _TITLES
 from .shapes import canonical_name, shape_problems
@@ -462,8 +463,9 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
         safety: factor on the error estimates.
         ulps: your round-off in ulps of each array's magnitude (default 16 for float64, 256 for float32).
         mode: ``"full"`` (every element), ``"fast"`` (the fd oracle checks random projections and
-            sampled elements per array, see :mod:`gradcheck.fast`) or ``"auto"`` (full when its
-            estimated time fits in ``budget`` seconds, else fast).
+            sampled elements per array, see :mod:`gradcheck.fast`; the scipy oracle differences its
+            own sample of every array) or ``"auto"`` (full when its estimated time fits in
+            ``budget`` seconds, else fast).
         budget: seconds for ``mode="auto"``.
         seed: fast mode's random directions and samples.
 
@@ -496,7 +498,7 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
         return _unjudgeable(case.name, model.name, user, names, table, oracles, cost)
     if mode == "auto":
         mode = _choose_mode(mode, budget, _full_estimate(model, inputs, params, names, theta.size,
-                                                         time.perf_counter() - started, budget))
+                                                         time.perf_counter() - started, budget, oracles))
     # The analytic backward pass, run once: checked against the oracles, and for float32's rounding shift.
     analytic = functools.cache(lambda: model.backward(inputs, params))
 
@@ -510,10 +512,10 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     if mode == "fast" and "fd" in oracles:
         fast = _model_fast(model, inputs, params, names, theta, layout, user, safety, seed)
         refs["fd"] = _fast_refs(fast, layout)
-        if watch:
-            notes.append("fast mode does not look for relu kinks: a sampled element or projection whose step "
-                         "crosses one may be misjudged; check this network in full mode to be sure")
-    skip_scipy = _skips_scipy(mode, oracles, results, notes)
+    if mode == "fast" and watch and ("fd" in oracles or "scipy" in oracles):
+        notes.append("fast mode does not look for relu kinks: a sampled element or projection whose step "
+                     "crosses one may be misjudged; check this network in full mode to be sure")
+    scipy_sample = _scipy_sample(mode, layout, seed)
     if mode != "fast" and ("fd" in oracles or ("scipy" in oracles and watch)):
         if watch or model.structure() is None:
             fd = central_differences(model_batch_cost(model, inputs, layout, watch), theta, ladder=LADDER)
@@ -522,9 +524,9 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
         kinks = fd.kinks
         if "fd" in oracles and fast is None:
             refs["fd"] = _flat_refs(fd.grad, fd.err, layout)
-    if "scipy" in oracles and not skip_scipy:
+    if "scipy" in oracles:
         message = _scipy_refs(user, layout, theta, lambda t: float(model.cost(inputs, unflatten(t, layout))),
-                              refs, results, safety)
+                              refs, results, safety, scipy_sample)
         if message:
             notes.append(message)
     inter_refs: dict[str, _Ref] = {}
@@ -547,12 +549,13 @@ def check_gradients(grads: Mapping[str, Any], case, *, oracles: Iterable[str] | 
     doubts = _analytic_problems(analytic, refs, names, lambda per: _floor(per, "float64", ulps, scale), safety)
     report = _assemble(case.name, model.name, user, refs, names, table, case, safety, ulps, results, notes, scale,
                        rounding=lambda dtype: _rounding_shift(model, inputs, params, analytic()[0], dtype),
-                       sampled=fast is not None, more_problems=doubts)
+                       sampled=fast is not None or scipy_sample is not None, more_problems=doubts)
     if report.oracle_problems:
         report.oracle_problems += _saturation_hint(model, inputs, params)
     report.intermediates = _judge_intermediates(user_inter, model, inputs, params, inter_refs, table, case,
                                                 safety, ulps, report.notes)
     _apply_fast(report, fast)
+    _apply_scipy_sample(report, scipy_sample, theta.size, seed, fast is not None)
     if not report.ok and not report.oracle_problems:
         report.diagnosis = _diagnosis(report, grads, intermediates, case)
     return report
@@ -584,19 +587,24 @@ def _model_fast(model: Model, inputs, params, names, theta, layout, user, safety
     return fast_differences(line, quotients, theta, layout, _user_flat(user, layout), safety=safety, seed=seed)
 
 
-def _full_estimate(model: Model, inputs, params, names, n: int, one_cost: float, budget: float) -> float:
-    """Seconds a full fd check is expected to take: structured quotients timed on a few elements,
-    else 2N evaluations per step of the ladder."""
+def _full_estimate(model: Model, inputs, params, names, n: int, one_cost: float, budget: float,
+                   oracles: tuple[str, ...] = ("fd",)) -> float:
+    """Seconds a full check is expected to take: for fd, structured quotients timed on a few elements,
+    else 2N evaluations per step of the ladder; for scipy, N + 14 evaluations (its truncation pass
+    is needed only where a verdict can change)."""
+    scipy = (n + 14) * one_cost if "scipy" in oracles else 0.0
+    if "fd" not in oracles:
+        return scipy
     plain = 2 * n * len(LADDER) * one_cost  # the plain path's evaluations: more than the structured one's work
     structure = model.structure()
     quotients = structure.quotients(inputs, params, names) if plain > budget and structure is not None else None
     if quotients is None:
-        return plain
+        return plain + scipy
     started = time.perf_counter()
     few = np.arange(min(n, 64))
     quotients(few, np.full(few.size, 1e-4))
     ladder = STRUCTURED_LADDER if n <= STRUCTURED_WIDE_LIMIT else STRUCTURED_SHORT_LADDER
-    return (time.perf_counter() - started) * len(ladder) * n / max(1, few.size)
+    return (time.perf_counter() - started) * len(ladder) * n / max(1, few.size) + scipy
 
 
 def _saturation_hint(model: Model, inputs, params) -> list[str]:
@@ -661,12 +669,13 @@ def _summaries(oracles: tuple[str, ...], refs, results: dict[str, OracleResult])
     for o in oracles:
         out[o] = results.get(o) or OracleResult(o, _TITLES[o], available=o in refs)
         if o in refs:
-            out[o].max_err = max(float(np.max(r.err, initial=0.0)) for r in refs[o].values())
+            out[o].max_err = max(largest_finite(r.err) for r in refs[o].values())  # inf: not sampled
     return out
 
 
-def _scipy_refs(user, layout, theta, flat_cost, refs, results, safety) -> str:
-    """Run the scipy oracle: approx_fprime always, check_grad when every gradient has its size; returns a note."""
+def _scipy_refs(user, layout, theta, flat_cost, refs, results, safety, elements: np.ndarray | None = None) -> str:
+    """Run the scipy oracle: approx_fprime always (on ``elements`` only, when given: fast mode's
+    sample), check_grad's norm when every gradient has its size and all elements ran; returns a note."""
     user_flat = None
     if all(k in user and np.size(user[k][1]) == int(np.prod(s, dtype=int)) and not np.iscomplexobj(user[k][1])
            for k, s in layout):
@@ -675,10 +684,18 @@ def _scipy_refs(user, layout, theta, flat_cost, refs, results, safety) -> str:
                                    tuple(k for k, _ in layout))
         except (TypeError, ValueError):
             user_flat = None
-    check = scipy_check(flat_cost, theta, user_flat, safety=safety)
+    if elements is not None and user_flat is None:
+        user_flat = _user_flat(user, layout)  # nan where missing: those sampled elements get the truncation pass
+    check = scipy_check(flat_cost, theta, user_flat, safety=safety, elements=elements)
     refs["scipy"] = _flat_refs(check.grad, check.err, layout)
     results["scipy"] = OracleResult("scipy", _TITLES["scipy"], norm=check.norm, difference=check.difference,
                                     threshold=check.threshold)
+    if check.sampled is not None:
+        skipped = unflatten(~check.sampled, layout)
+        for k, ref in refs["scipy"].items():
+            ref.excluded = skipped[k].reshape(ref.value.shape)
+        results["scipy"].message = "check_grad's norm and difference not computed: only a sample was differenced"
+        return ""
     if user_flat is None:
         return ("scipy check_grad not run: it needs every gradient as numbers, each with its parameter's size; "
                 "the per-element view (approx_fprime) judged the rest")
@@ -824,7 +841,6 @@ def assert_gradients(grads: Mapping[str, Any], case, **options) -> None:
 
 
 # Modes: full, fast, auto ------------------------------------------------------------------------------
-_FAST_NO_SCIPY = "scipy oracle not run in fast mode: check_grad differences every element"
 
 
 def _validate_mode(mode: str, budget: float) -> None:
@@ -841,13 +857,21 @@ def _choose_mode(mode: str, budget: float, estimate: float) -> str:
     return "full" if estimate <= budget else "fast"
 
 
-def _skips_scipy(mode: str, oracles: tuple[str, ...], results: dict, notes: list[str]) -> bool:
-    """Fast mode leaves scipy out (check_grad differences every element), unless it is the only oracle asked for."""
-    if mode != "fast" or "scipy" not in oracles or oracles == ("scipy",):
-        return False
-    notes.append(_FAST_NO_SCIPY)
-    results["scipy"] = OracleResult("scipy", _TITLES["scipy"], available=False, message=_FAST_NO_SCIPY)
-    return True
+def _scipy_sample(mode: str, layout, seed: int) -> np.ndarray | None:
+    """Fast mode's sample for the scipy oracle (``SAMPLES`` elements of every array, its own draw); None in full mode."""
+    return sample_elements(layout, SAMPLES, seed) if mode == "fast" else None
+
+
+def _apply_scipy_sample(report: Report, sample: np.ndarray | None, n: int, seed: int, projections: bool) -> None:
+    """Say what the scipy oracle sampled; alone (no projections) it leaves the other elements unjudged."""
+    if sample is None or "scipy" not in report.oracles or not report.oracles["scipy"].available:
+        return
+    rest = "the central-difference oracle's projections cover the rest" if projections else \
+        "the other elements are not judged (add the fd oracle for random projections over all of them)"
+    report.notes.append(f"scipy: {sample.size} of {n} elements sampled ({SAMPLES} per array, seed {seed}); {rest}")
+    if not projections:
+        for result in report.params.values():
+            result.excluded = 0  # not sampled, not at a kink: the note above says so
 
 
 def _fast_refs(check, layout) -> dict[str, _Ref]:
@@ -927,8 +951,10 @@ def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[s
         ulps: your round-off in ulps of each array's magnitude.
         mode: ``"full"`` (every element), ``"fast"`` (random projections and sampled elements
             per array, see :mod:`gradcheck.fast`; the report states its miss probability) or
-            ``"auto"`` (full when its estimated time, 2N + 12 calls of the cost as timed once,
-            fits in ``budget`` seconds, else fast).
+            ``"auto"`` (full when its estimated time, as timed on one call of the cost, fits in
+            ``budget`` seconds, else fast: 2N + 12 calls for fd, N + 14 for scipy). In fast mode
+            the scipy oracle differences a sample of every array (its own draw from ``seed``),
+            and the report says how many elements.
         budget: seconds for ``mode="auto"``.
         seed: fast mode's random directions and samples.
 
@@ -956,8 +982,9 @@ def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[s
     _validate_mode(mode, budget)
     started = time.perf_counter()
     with np.errstate(all="ignore"):
-        J = float(np.asarray(cost({k: v.copy() for k, v in params.items()})).reshape(-1)[0])
-    mode = _choose_mode(mode, budget, (2 * theta.size + 12) * (time.perf_counter() - started))
+        value = cost({k: v.copy() for k, v in params.items()})
+        J = float(np.asarray(value).reshape(-1)[0])
+    mode = _choose_mode(mode, budget, _function_calls(oracles, theta.size) * (time.perf_counter() - started))
     if not math.isfinite(J):
         table = {k: () for k in names}
         return _unjudgeable("check_function", "none", user, names, table, oracles, J, why="")
@@ -977,12 +1004,12 @@ def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[s
         else:  # the cost changes its inputs: difference copies
             g, e = numerical_gradient(cost, params)
             refs["fd"] = {k: _Ref(g[k], e[k]) for k in names}
-    if "scipy" in oracles and not _skips_scipy(mode, oracles, results, notes):
-        flat_cost = loop_batch_cost(cost, layout)
-        message = _scipy_refs(user, layout, theta, lambda t: float(flat_cost(t[None, :])[0]), refs, results, safety)
+    scipy_sample = _scipy_sample(mode, layout, seed)
+    if "scipy" in oracles:
+        message = _scipy_refs(user, layout, theta, _flat_cost(cost, layout), refs, results, safety, scipy_sample)
         if message:
             notes.append(message)
-    no_jax = _jax_function_refs(cost, params, refs, results, notes) if "jax" in oracles else None
+    no_jax = _jax_function_refs(cost, params, refs, results, notes, type(value) is float) if "jax" in oracles else None
     if not refs:
         raise _none_ran(oracles, notes, no_jax)
     results = _summaries(oracles, refs, results)
@@ -991,13 +1018,35 @@ def check_function(cost: Callable[[dict], Any], grad: Callable[[dict], Mapping[s
     scale = _gradient_scale(refs, J, theta)
     report = _assemble("check_function", "none", user, refs, names, table, None, safety, ulps, results, notes, scale,
                        rounding=lambda dtype: _function_rounding_shift(cost, params, "jax" in refs, dtype),
-                       sampled=fast is not None)
+                       sampled=fast is not None or scipy_sample is not None)
     for k, msg in shape_msgs.items():
         if msg:
             report.params[k].shape_message = msg
             report.params[k].status = "WRONG"
     _apply_fast(report, fast)
+    _apply_scipy_sample(report, scipy_sample, theta.size, seed, fast is not None)
     return report
+
+
+def _function_calls(oracles: tuple[str, ...], n: int) -> int:
+    """Calls of the cost a full check_function makes on a right gradient: 2N + 12 for fd, N + 14 for scipy."""
+    return (2 * n + 12) * ("fd" in oracles) + (n + 14) * ("scipy" in oracles)
+
+
+def _flat_cost(cost: Callable[[dict], Any], layout) -> Callable[[np.ndarray], float]:
+    """``cost(params dict)`` as a function of the flat vector: views of it, the slices worked out once."""
+    parts, start = [], 0
+    for name, shape in layout:
+        parts.append((name, start, start + math.prod(shape), shape))
+        start = parts[-1][2]
+
+    def flat(t: np.ndarray) -> float:
+        value = cost({name: t[a:b].reshape(shape) for name, a, b, shape in parts})
+        if type(value) is float:
+            return value
+        return float(np.asarray(value, dtype=np.float64).reshape(-1)[0])
+
+    return flat
 
 
 def _user_flat(user: Mapping[str, tuple[str, Any]], layout) -> np.ndarray:
@@ -1032,13 +1081,22 @@ def _plain_shape_message(name: str, value: Any, param: np.ndarray) -> str:
     return f"{name} has shape {got} but must be {param.shape}, the shape of the parameter"
 
 
-def _jax_function_refs(cost, params, refs, results, notes) -> OracleUnavailable | None:
+def _jax_function_refs(cost, params, refs, results, notes, python_float: bool = False) -> OracleUnavailable | None:
     """JAX's gradient of a user's cost when it is traceable; a note when it is not (and the error
     to raise if no other oracle runs, when jax cannot be imported).
+
+    A cost that returned a Python float (``python_float``: ``float(...)`` of its value) is not
+    traced at all: ``float()`` of a traced value fails, so JAX could only trace a cost that
+    ignores its parameters. jax is then not even imported.
 
     Its error estimate is 0: JAX differentiates the cost's own float64 expressions exactly,
     and the round-off of both sides is covered by the judging floor.
     """
+    if python_float:
+        why = "it returns a Python float, and float() of a traced value fails"
+        results["jax"] = OracleResult("jax", _TITLES["jax"], available=False, message=why)
+        notes.append(f"jax oracle not used: the cost is not JAX-traceable ({why})")
+        return None
     _jax, missing = _load_jax(results, notes)
     if _jax is None:
         return missing

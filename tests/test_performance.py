@@ -178,12 +178,18 @@ def test_fast_mode_on_the_relu_model_differences_it_through_its_cost_and_says_ki
     assert gradcheck.check_gradients(wrong, coursera_l3, oracles="fd", mode="fast").wrong == ["W2"]
 
 
-def test_fast_mode_leaves_scipy_out_unless_it_is_the_only_oracle_asked_for():
+def test_fast_mode_runs_scipy_on_a_sample_of_its_own_and_says_so():
     case = _welch(1)
+    n = sum(np.size(v) for v in case.params.values())
+    k = sum(min(np.size(v), 32) for v in case.params.values())  # all 30 of W2, 32 of W1's 150
     both = gradcheck.check_gradients(case.expected["grads"], case, oracles=("fd", "scipy"), mode="fast")
-    assert both.ok and not both.oracles["scipy"].available
+    assert both.ok and both.oracles["scipy"].available, str(both)
+    assert f"scipy: {k} of {n} elements sampled (32 per array, seed 0); the central-difference oracle's " \
+           "projections cover the rest" in both.notes
     alone = gradcheck.check_gradients(case.expected["grads"], case, oracles="scipy", mode="fast")
     assert alone.ok and alone.oracles["scipy"].available
+    assert any(note.startswith(f"scipy: {k} of {n} elements sampled") and "the other elements are not judged" in note
+               for note in alone.notes)
 
 
 def test_blocks_of_perturbations_give_the_quotients_one_call_each_gives_whatever_block_is_chosen():

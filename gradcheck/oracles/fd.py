@@ -146,11 +146,22 @@ def loop_quotients(f: InPlaceCost) -> Quotients:
     theta = f.theta
 
     def quotients(idx: np.ndarray, steps: np.ndarray) -> np.ndarray:
-        out = np.empty(idx.size)
-        for col, i in enumerate(idx):
-            a, b = theta[i] + steps[col], theta[i] - steps[col]
-            out[col] = (f.at(i, a) - f.at(i, b)) / (a - b)
-        return out
+        up, down = theta[idx] + steps, theta[idx] - steps
+        plus, minus = np.empty(idx.size), np.empty(idx.size)
+        buffer, call = f.buffer, f.__call__
+        # Python floats and one buffer: no numpy scalar or array is made per call.
+        i = None
+        try:
+            for col, (i, a, b) in enumerate(zip(idx.tolist(), up.tolist(), down.tolist())):
+                buffer[i] = a
+                plus[col] = call()
+                buffer[i] = b
+                minus[col] = call()
+                buffer[i] = theta[i]
+        finally:
+            if i is not None:
+                buffer[i] = theta[i]
+        return (plus - minus) / (up - down)
 
     return quotients
 
