@@ -175,6 +175,42 @@ def deep_reg_backprop(X, Y, params, lambd, *, bug=None):
 DEEP_REG = {"deep_reg/L2-without-1/m": "no-1/m", "deep_reg/L2-with-2-lambd": "2-lambd", "deep_reg/L2-missing": "none"}
 
 
+# ---------------------------------------------------------------- Ng's ex4
+
+
+def ng_ex4_grad(X, Y, Theta1, Theta2, lambda_, *, bug=None):
+    """ex4's Theta1_grad, Theta2_grad as a port's student writes them (a loop over the examples, the
+    Deltas accumulated); ``bug`` plants a mistake in the regularisation or the bias column."""
+    m = X.shape[0]
+    D1, D2 = np.zeros_like(Theta1), np.zeros_like(Theta2)
+    for t in range(m):
+        a1 = np.r_[1.0, X[t]]
+        z2 = Theta1 @ a1
+        a2 = np.r_[1.0, f(z2)]
+        d3 = f(Theta2 @ a2) - Y[t]
+        d2 = Theta2[:, 1:].T @ d3 * fp(z2)
+        D1 += np.outer(d2, a1)
+        D2 += np.outer(d3, a2)
+    grads = {}
+    for name, D, T in (("Theta1_grad", D1, Theta1), ("Theta2_grad", D2, Theta2)):
+        g = D / m
+        if bug == "bias-regularised":
+            g = g + lambda_ / m * T
+        elif bug == "no-1/m":
+            g[:, 1:] += lambda_ * T[:, 1:]
+        elif bug == "bias-dropped":
+            g[:, 0] = 0.0
+            g[:, 1:] += lambda_ / m * T[:, 1:]
+        else:
+            g[:, 1:] += lambda_ / m * T[:, 1:]
+        grads[name] = g
+    return grads
+
+
+NG_EX4 = {"ng_ex4/bias-column-regularised": "bias-regularised", "ng_ex4/regularisation-without-1-over-m": "no-1/m",
+          "ng_ex4/bias-column-dropped-from-gradient": "bias-dropped"}
+
+
 # ---------------------------------------------------------------- Nielsen's network.py / network2.py
 
 
