@@ -70,7 +70,7 @@ __all__ = [
 ]
 
 #: The built-in courses, as modules under ``gradcheck.courses``, in the order they are tried.
-_BUILT_IN = ("notes", "cs231n", "coursera", "scalars", "nielsen")
+_BUILT_IN = ("notes", "cs231n", "coursera", "scalars", "nielsen", "ng")
 
 
 class MissingHook(LookupError):

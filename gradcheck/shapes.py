@@ -34,7 +34,8 @@ def canonical_name(name: str, table: Mapping[str, Any], params: tuple[str, ...])
     """The shape-table name for a name users write, or None if it means nothing here.
 
     Names in the table stand for themselves (``dZ2``, ``delta3``); otherwise a gradient
-    prefix is stripped: ``dJdW1``, ``dW1`` -> ``W1``; ``dw`` -> ``w``; ``dJdw1`` -> ``w1``; and a
+    prefix is stripped: ``dJdW1``, ``dW1`` -> ``W1``; ``dw`` -> ``w``; ``dJdw1`` -> ``w1``; a ``_grad``
+    suffix too (ex4's ``Theta1_grad`` -> ``Theta1``); and a
     layer of a list's gradient names that layer: ``nabla_w[0]`` -> ``weights[0]``.
     """
     if name in table:
@@ -42,6 +43,8 @@ def canonical_name(name: str, table: Mapping[str, Any], params: tuple[str, ...])
     for prefix in _GRAD_PREFIXES:
         if name.startswith(prefix) and name[len(prefix):] in params:
             return name[len(prefix):]
+    if name.endswith("_grad") and name[: -len("_grad")] in params:
+        return name[: -len("_grad")]
     nabla = _NABLA.fullmatch(name)  # nabla_w[0] -> weights[0]: ∇ of the list whose name starts so, same layer
     if nabla:
         stem, index = nabla.groups()

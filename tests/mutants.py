@@ -175,6 +175,69 @@ def deep_reg_backprop(X, Y, params, lambd, *, bug=None):
 DEEP_REG = {"deep_reg/L2-without-1/m": "no-1/m", "deep_reg/L2-with-2-lambd": "2-lambd", "deep_reg/L2-missing": "none"}
 
 
+def dropout_backprop(X, Y, params, keep_prob, D1, D2, *, bug=None):
+    """C2W1's backward_propagation_with_dropout on its own forward pass with the masks D1, D2; ``bug``
+    plants dA not divided by keep_prob, or dA without its mask (relu' then taken from Z)."""
+    m = X.shape[1]
+    Z1 = params["W1"] @ X + params["b1"]
+    A1 = np.maximum(Z1, 0) * D1 / keep_prob
+    Z2 = params["W2"] @ A1 + params["b2"]
+    A2 = np.maximum(Z2, 0) * D2 / keep_prob
+    A3 = f(params["W3"] @ A2 + params["b3"])
+    dZ3 = A3 - Y
+    out = {"dW3": dZ3 @ A2.T / m, "db3": dZ3.sum(axis=1, keepdims=True) / m}
+    dA2 = params["W3"].T @ dZ3
+    dA2 = dA2 if bug == "no-mask" else dA2 * D2
+    dA2 = dA2 if bug == "not-rescaled" else dA2 / keep_prob
+    dZ2 = dA2 * (Z2 > 0)
+    out.update(dW2=dZ2 @ A1.T / m, db2=dZ2.sum(axis=1, keepdims=True) / m)
+    dA1 = params["W2"].T @ dZ2
+    dA1 = dA1 if bug == "no-mask" else dA1 * D1
+    dA1 = dA1 if bug == "not-rescaled" else dA1 / keep_prob
+    dZ1 = dA1 * (Z1 > 0)
+    out.update(dW1=dZ1 @ X.T / m, db1=dZ1.sum(axis=1, keepdims=True) / m)
+    return out
+
+
+DROPOUT = {"deep_dropout/dA-not-rescaled-by-keep-prob": "not-rescaled", "deep_dropout/mask-not-applied": "no-mask"}
+
+
+# ---------------------------------------------------------------- Ng's ex4
+
+
+def ng_ex4_grad(X, Y, Theta1, Theta2, lambda_, *, bug=None):
+    """ex4's Theta1_grad, Theta2_grad as a port's student writes them (a loop over the examples, the
+    Deltas accumulated); ``bug`` plants a mistake in the regularisation or the bias column."""
+    m = X.shape[0]
+    D1, D2 = np.zeros_like(Theta1), np.zeros_like(Theta2)
+    for t in range(m):
+        a1 = np.r_[1.0, X[t]]
+        z2 = Theta1 @ a1
+        a2 = np.r_[1.0, f(z2)]
+        d3 = f(Theta2 @ a2) - Y[t]
+        d2 = Theta2[:, 1:].T @ d3 * fp(z2)
+        D1 += np.outer(d2, a1)
+        D2 += np.outer(d3, a2)
+    grads = {}
+    for name, D, T in (("Theta1_grad", D1, Theta1), ("Theta2_grad", D2, Theta2)):
+        g = D / m
+        if bug == "bias-regularised":
+            g = g + lambda_ / m * T
+        elif bug == "no-1/m":
+            g[:, 1:] += lambda_ * T[:, 1:]
+        elif bug == "bias-dropped":
+            g[:, 0] = 0.0
+            g[:, 1:] += lambda_ / m * T[:, 1:]
+        else:
+            g[:, 1:] += lambda_ / m * T[:, 1:]
+        grads[name] = g
+    return grads
+
+
+NG_EX4 = {"ng_ex4/bias-column-regularised": "bias-regularised", "ng_ex4/regularisation-without-1-over-m": "no-1/m",
+          "ng_ex4/bias-column-dropped-from-gradient": "bias-dropped"}
+
+
 # ---------------------------------------------------------------- Nielsen's network.py / network2.py
 
 

@@ -77,7 +77,8 @@ def test_correct_gradients_carry_no_diagnosis(gradcheck_case):
 
 def test_every_catalog_entry_has_a_mutant():
     covered = (set(mutants.WELCH) | set(mutants.WELCH_REG) | set(mutants.DEEP) | set(mutants.NIELSEN)
-               | set(mutants.NIELSEN_CE) | set(mutants.PLANAR) | set(mutants.DEEP_REG) | {"chain/da-dw-is-output"})
+               | set(mutants.NIELSEN_CE) | set(mutants.PLANAR) | set(mutants.DEEP_REG) | set(mutants.NG_EX4)
+               | set(mutants.DROPOUT) | {"chain/da-dw-is-output"})
     assert {m.id for m in catalog()} <= covered
     assert {"sign-flipped", "transposed", "swapped"} <= covered
     assert "scaled" in GENERIC_IDS
@@ -129,6 +130,13 @@ def _mutants():
     planar = next(c for c in get_course("coursera").derived_cases(0) if c.model.name == "planar")
     out += [(i, planar, mutants.planar_backprop(planar.X, planar.Y, planar.params, bug=bug))
             for i, bug in mutants.PLANAR.items()]
+    drop = next(c for c in get_course("coursera").derived_cases(0) if c.model.name == "deep_dropout")
+    out += [(i, drop, mutants.dropout_backprop(drop.X, drop.Y, drop.params, float(drop.keep_prob), drop.D1, drop.D2,
+                                               bug=bug))
+            for i, bug in mutants.DROPOUT.items()]
+    ng = next(c for c in get_course("ng").derived_cases(0) if c.name == "ex4-checkNNGradients-lambda-3")
+    out += [(i, ng, mutants.ng_ex4_grad(ng.X, ng.Y, ng.Theta1, ng.Theta2, float(ng.lambda_), bug=bug))
+            for i, bug in mutants.NG_EX4.items()]
     nielsen = {c.name: c for c in get_course("nielsen").derived_cases(0)}
     for table, name in ((mutants.NIELSEN, "nielsen-four-layers"), (mutants.NIELSEN_CE, "nielsen-four-layers-ce")):
         case = nielsen[name]

@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import jax.monitoring  # noqa: F401
+import pytest
 import scipy.optimize  # noqa: F401
 
 # pytester drops the modules an inner run imported; importing the heavy ones here keeps them (see test_plugin)
@@ -72,3 +73,33 @@ def test_a_network_class_whose_backprop_takes_more_is_a_near_miss_of_nielsens(py
     assert result.ret == 4
     result.stderr.fnmatch_lines([f"not recognised: Network.backprop(self, x, y, eta) with Network(self, sizes) "
                                  f"does not match {NIELSEN}"])
+
+
+# The Coursera course's and ex4's functions ---------------------------------------------------------
+@pytest.mark.parametrize(("source", "line"), [
+    ("def backward_propagation(X, Y, cache):\n    return {}\n",
+     "backward_propagation(X, Y, cache) does not match the Coursera course's backward_propagation(parameters, cache, X, "
+     "Y) or backward_propagation(x, theta)"),
+    ("def linear_backward(dZ):\n    return dZ, dZ, dZ\n",
+     "linear_backward(dZ) does not match the Coursera course's linear_backward(dZ, cache)"),
+    ("def L_model_forward(X, parameters):\n    return X, []\n\ndef L_model_backward(AL, Y, caches, lambd):\n"
+     "    return {}\n",
+     "L_model_backward(AL, Y, caches, lambd) does not match the Coursera course's L_model_backward(AL, Y, caches)"),
+    ("def backward_propagation_with_dropout(X, Y, cache):\n    return {}\n",
+     "backward_propagation_with_dropout(X, Y, cache) does not match the Coursera course's "
+     "backward_propagation_with_dropout(X, Y, cache, keep_prob)"),
+], ids=["backward_propagation(X, Y, cache)", "linear_backward(dZ)", "L_model_backward(AL, Y, caches, lambd)",
+        "backward_propagation_with_dropout(X, Y, cache)"])
+def test_a_coursera_function_of_another_signature_is_a_near_miss_never_called(pytester, source, line):
+    (pytester.path / "homework.py").write_text(source)
+    result = pytester.runpytest("--gradcheck", "homework.py", FD)
+    assert result.ret == 4
+    result.stderr.fnmatch_lines([f"not recognised: {line}"])
+    assert "TypeError" not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_recognised_pair_is_not_listed_as_a_near_miss(pytester):
+    (pytester.path / "homework.py").write_text((EXAMPLES / "correct/gradient_checking.py").read_text())
+    result = pytester.runpytest("--gradcheck", "homework.py", FD, "--gradcheck-examples=5")
+    result.stdout.no_fnmatch_line("*not recognised*")
+    assert "failed" not in result.parseoutcomes()

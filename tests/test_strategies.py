@@ -415,7 +415,8 @@ BAD_ARGUMENTS = [
     pytest.param(lambda: run_property_check(dict, "welch", seed=1.5), TypeError,
                  "seed must be an integer or None, not 1.5", id="run_property_check(f, 'welch', seed=1.5)"),
     pytest.param(lambda: run_property_check(dict, "resnet"), ValueError,
-                 "unknown model 'resnet'; the reference models are welch, welch_reg, deep, deep_reg, planar, chain, chain2, scalar_net, nielsen, nielsen_ce",
+                 "unknown model 'resnet'; the reference models are welch, welch_reg, deep, deep_reg, planar, deep_dropout, "
+                 "gc_1d, chain, chain2, scalar_net, nielsen, nielsen_ce, ng_ex4",
                  id="run_property_check(f, 'resnet')"),
 ]
 

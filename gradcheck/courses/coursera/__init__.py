@@ -1,8 +1,10 @@
 """The Coursera deep-learning course (seed 002): the L-layer network, examples as columns.
 
-Model ``deep`` (:mod:`.model`); the course's gradient-checking case ``coursera-l3`` (data in
-``fixtures/cases``); C1W4's L-layer functions and building blocks and C2W1's gradient-checking pair
-(:mod:`.conventions`); the catalog (:mod:`.mistakes`); Hypothesis networks (:mod:`.strategy`);
+Models ``deep``, ``deep_reg`` (C2W1's L2), ``planar`` (C1W3), ``deep_dropout`` (C2W1's dropout, the
+masks as inputs) and ``gc_1d`` (C2W1's 1-D warm-up) (:mod:`.model`); the course's gradient-checking
+case ``coursera-l3`` (data in ``fixtures/cases``) and seeded ones; C1W4's L-layer functions and
+building blocks, C1W3's and C2W1's pairs, each taken only with the course's signatures, and the
+near misses of those that are not (:mod:`.conventions`, ``SIGNATURES``); the catalog (:mod:`.mistakes`); Hypothesis networks (:mod:`.strategy`);
 cheap differences (:mod:`.structured`).
 
 Imports: numpy; :mod:`gradcheck.case`, :mod:`gradcheck.course`,
@@ -19,15 +21,25 @@ import numpy as np
 
 from ...case import bundled, make_case
 from ...course import Course
+from ...students.implementation import required_args
 from . import mistakes
-from .conventions import BLOCKS, Block, GradientCheckingPair, LLayer, PlanarPair, RegularisedPair
-from .model import DEEP, DEEP_REG, PLANAR, n_layers
+from .conventions import (
+    BLOCKS,
+    Block,
+    DropoutPair,
+    GradientCheckingPair,
+    LLayer,
+    PlanarPair,
+    RegularisedPair,
+    WarmUpPair,
+)
+from .model import DEEP, DEEP_DROPOUT, DEEP_REG, PLANAR, WARM_UP, course_masks, n_layers
 
 
 class CourseraCourse(Course):
     name = "coursera"
     title = "the Coursera deep-learning course: the L-layer relu/sigmoid network, examples as columns (deep)"
-    models = (DEEP, DEEP_REG, PLANAR)
+    models = (DEEP, DEEP_REG, PLANAR, DEEP_DROPOUT, WARM_UP)
     conventions = (
         "the Coursera L-layer pair L_model_forward(X, parameters) -> (AL, caches) and "
         "L_model_backward(AL, Y, caches) -> grads, with its building blocks linear_backward, "
@@ -38,6 +50,9 @@ class CourseraCourse(Course):
         "backward_propagation(parameters, cache, X, Y) -> grads (tanh hidden layer, sigmoid output)",
         "the Coursera C2W1 regularisation pair forward_propagation(X, parameters) -> (A3, cache) and "
         "backward_propagation_with_regularization(X, Y, cache, lambd) -> gradients (three layers, L2)",
+        "the Coursera C2W1 dropout pair forward_propagation_with_dropout(X, parameters, keep_prob) -> (A3, cache) and "
+        "backward_propagation_with_dropout(X, Y, cache, keep_prob) -> gradients (the masks D1, D2 in the cache)",
+        "the Coursera C2W1 1-D warm-up forward_propagation(x, theta) -> J and backward_propagation(x, theta) -> dtheta",
     )
 
     def cases(self):
@@ -56,33 +71,52 @@ class CourseraCourse(Course):
         planar = {"W1": rng.standard_normal((4, 2)), "b1": rng.standard_normal((4, 1)),
                   "W2": rng.standard_normal((1, 4)), "b2": rng.standard_normal((1, 1))}
         planar_inputs = {"X": rng.standard_normal((2, 3)), "Y": np.array([[1.0, 0.0, 1.0]])}
+        D1, D2 = course_masks(sizes[1], sizes[2], m, 0.7)
+        dropout = {**inputs, "keep_prob": 0.7, "D1": D1, "D2": D2}
         return [make_case(DEEP, inputs, params, name="deep-distinct-dims"),
+                make_case(DEEP_DROPOUT, dropout, params, name="deep-dropout-keep-prob-0.7"),
                 make_case(DEEP_REG, {**inputs, "lambd": 0.7}, params, name="deep-regularised-lambd-0.7"),
-                make_case(PLANAR, planar_inputs, planar, name="planar-distinct-dims")]
+                make_case(PLANAR, planar_inputs, planar, name="planar-distinct-dims"),
+                make_case(WARM_UP, {"x": 2.0}, {"theta": 4.0}, name="gc-1d-x-2-theta-4")]
 
     def recognise(self, module, name, obj):
-        if name in BLOCKS and inspect.isfunction(obj):
+        if name in BLOCKS and inspect.isfunction(obj) and _takes(obj, len(SIGNATURES[name][0])):
             return [Block(name, obj)]
         return []
+
+    def near_misses(self, module, name, obj):
+        """A function named like one of the course's that cannot be called as the course calls it."""
+        if name not in SIGNATURES or not inspect.isfunction(obj):
+            return []
+        expected = SIGNATURES[name]
+        if any(_fits(name, obj, args) for args in expected):
+            return []
+        shown = " or ".join(f"{name}({', '.join(args)})" for args in expected)
+        return [f"{name}{_signature(obj)} does not match the Coursera course's {shown}"]
 
     def recognise_module(self, module):
         ns = vars(module)
         found = []
-        if callable(ns.get("L_model_forward")) and callable(ns.get("L_model_backward")):
+        if _pair(ns, "L_model_forward", "L_model_backward"):
             found.append(LLayer(module))
-        if callable(ns.get("forward_propagation_n")) and callable(ns.get("backward_propagation_n")):
+        if _pair(ns, "forward_propagation_n", "backward_propagation_n"):
             found.append(GradientCheckingPair(module))
         if PlanarPair.fits(module):
             found.append(PlanarPair(module))
         if RegularisedPair.fits(module):
             found.append(RegularisedPair(module))
+        if WarmUpPair.fits(module):
+            found.append(WarmUpPair(module))
+        if DropoutPair.fits(module):
+            found.append(DropoutPair(module))
         return found
 
     def mistakes(self):
-        return tuple(mistakes.entries()) + tuple(mistakes.regularised_entries()) + tuple(mistakes.planar_entries())
+        return (tuple(mistakes.entries()) + tuple(mistakes.regularised_entries()) + tuple(mistakes.planar_entries())
+                + tuple(mistakes.dropout_entries()))
 
     def steps(self, model, dims):
-        return mistakes.steps(n_layers(dims)) if model is not PLANAR else None
+        return mistakes.steps(n_layers(dims)) if model in (DEEP, DEEP_REG) else None
 
     def strategy(self, model):
         from .strategy import cases_for, planar_cases
@@ -91,6 +125,14 @@ class CourseraCourse(Course):
             from .strategy import regularised_cases
 
             return regularised_cases()
+        if model is WARM_UP:
+            from .strategy import warm_up_cases
+
+            return warm_up_cases()
+        if model is DEEP_DROPOUT:
+            from .strategy import dropout_cases
+
+            return dropout_cases()
         return planar_cases() if model is PLANAR else cases_for(model)
 
     def sized_strategy(self, model, dims):
@@ -107,6 +149,66 @@ class CourseraCourse(Course):
         L = len(base) - 2
         variants[("L", L)] = [_with_layers(base, other) for other in range(1, 5) if other != L]
         return variants
+
+
+#: The course's functions and the arguments it calls them with (by position; blocks by count alone).
+SIGNATURES = {
+    "L_model_forward": (("X", "parameters"),),
+    "L_model_backward": (("AL", "Y", "caches"),),
+    "forward_propagation_n": (("X", "Y", "parameters"),),
+    "backward_propagation_n": (("X", "Y", "cache"),),
+    "forward_propagation": (("X", "parameters"), ("x", "theta")),
+    "backward_propagation": (("parameters", "cache", "X", "Y"), ("x", "theta")),
+    "backward_propagation_with_regularization": (("X", "Y", "cache", "lambd"),),
+    "forward_propagation_with_dropout": (("X", "parameters", "keep_prob"),),
+    "backward_propagation_with_dropout": (("X", "Y", "cache", "keep_prob"),),
+    "linear_backward": (("dZ", "cache"),),
+    "linear_activation_backward": (("dA", "cache", "activation"),),
+    "relu_backward": (("dA", "cache"),),
+    "sigmoid_backward": (("dA", "cache"),),
+}
+
+
+#: Taken by how many arguments they accept (the names students give them vary); the others by name.
+BY_COUNT = (*BLOCKS, "L_model_forward", "L_model_backward", "forward_propagation_n", "backward_propagation_n")
+
+
+def _takes(fn, n: int) -> bool:
+    """Whether ``fn`` can be called with ``n`` positional arguments."""
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return False
+    params = list(sig.parameters.values())
+    if any(p.kind is p.KEYWORD_ONLY and p.default is p.empty for p in params):
+        return False
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is p.empty]
+    varargs = any(p.kind is p.VAR_POSITIONAL for p in params)
+    return len(required) <= n and (len(positional) >= n or varargs)
+
+
+def _fits(name: str, fn, args: tuple[str, ...]) -> bool:
+    """The course's pairs are taken by their required parameters' names, the blocks by their count."""
+    if name in BY_COUNT:
+        return _takes(fn, len(args))
+    required = tuple(required_args(fn))
+    if name == "forward_propagation_with_dropout":
+        return required[:2] == args[:2] and _takes(fn, 3)
+    return required == args
+
+
+def _pair(ns, forward: str, backward: str) -> bool:
+    """Both functions are there and can be called as the course calls them."""
+    return all(callable(ns.get(name)) and (not inspect.isfunction(ns[name]) or _fits(name, ns[name], SIGNATURES[name][0]))
+               for name in (forward, backward))
+
+
+def _signature(fn) -> str:
+    try:
+        return str(inspect.signature(fn))
+    except (TypeError, ValueError):
+        return "(...)"
 
 
 def _with_layers(dims, L: int) -> dict[str, int]:

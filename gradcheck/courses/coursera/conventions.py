@@ -5,7 +5,11 @@
 * its building blocks ``linear_backward``, ``linear_activation_backward``, ``relu_backward``,
   ``sigmoid_backward``, each checked layer by layer;
 * C2W1's gradient-checking pair ``forward_propagation_n(X, Y, parameters)`` -> ``(cost, cache)``
-  and ``backward_propagation_n(X, Y, cache)`` -> gradients, written for three layers.
+  and ``backward_propagation_n(X, Y, cache)`` -> gradients, written for three layers, and its 1-D
+  warm-up ``forward_propagation(x, theta)`` / ``backward_propagation(x, theta)``;
+* C1W3's planar pair (with ``compute_cost`` as its interface), C2W1's L2 pair (with
+  ``compute_cost_with_regularization``) and its dropout pair, judged with the masks in the
+  student's own cache.
 
 Examples are columns throughout.
 
@@ -39,7 +43,7 @@ from ...students.implementation import (
     returned,
     store_grads,
 )
-from .model import DEEP, DEEP_REG, PLANAR, n_layers
+from .model import DEEP, DEEP_DROPOUT, DEEP_REG, PLANAR, WARM_UP, n_layers
 
 #: the older template's own line in L_model_forward, ``assert(AL.shape == (1,X.shape[1]))``: one output unit
 _ONE_OUTPUT = re.compile(r"assert\s*\(?\s*AL\.shape\s*==\s*\(\s*1\s*,")
@@ -289,6 +293,14 @@ class PlanarPair(Implementation):
 
     def __init__(self, module: types.ModuleType):
         super().__init__("backward_propagation", PLANAR, module)
+        #: the module's compute_cost(A2, Y) or, in the older notebook, compute_cost(A2, Y, parameters)
+        cost = vars(module).get("compute_cost")
+        args = tuple(required_args(cost)) if inspect.isfunction(cost) else ()
+        self.cost_args = list(args) if len(args) in (2, 3) else []
+        self.has_interface = bool(self.cost_args)
+
+    def state(self):
+        return {"cost_args": self.cost_args, "has_interface": self.has_interface}
 
     @classmethod
     def fits(cls, module: types.ModuleType) -> bool:
@@ -314,6 +326,28 @@ class PlanarPair(Implementation):
                     {p: f"d{p}" for p in params})
         out.intermediates["A2"] = A2
 
+    def probe(self, case, timeout=None):
+        raw: dict = {}
+        with calling(timeout) as calls:
+            if self.cost_args:
+                what = "forward_propagation(X, parameters)"
+                result = calls(self.obj.forward_propagation, {"X": case.inputs["X"], "parameters": case.params}, what)
+                if not (isinstance(result, (tuple, list)) and len(result) == 2):
+                    raise StudentError(what, f"{what} returned a {type(result).__name__}; expected (A2, cache)")
+                args = {"A2": as_array(result[0], "A2"), "Y": case.inputs["Y"], "parameters": case.params}
+                what = f"compute_cost({', '.join(['A2', 'Y', 'parameters'][:len(self.cost_args)])})"
+                value = calls(self.obj.compute_cost, dict(list(args.items())[:len(self.cost_args)]), what)
+                raw["cost"] = (what, as_array(value, what))
+        return raw, calls.problems, calls.output.getvalue()
+
+    def interface_problems(self, case, raw):
+        if "cost" not in raw:
+            return []
+        what, value = raw["cost"]
+        got, want = as_cost(value, what, []), float(PLANAR.cost(case.inputs, case.params))
+        return [] if close(got, want) else [f"{what} is {got!r} but J = {want!r} here "
+                                            "(J = -1/m * sum(Y*log(A2) + (1-Y)*log(1-A2)))."]
+
     def strategy(self):
         from .strategy import planar_cases
 
@@ -335,6 +369,36 @@ class RegularisedPair(Implementation):
 
     def __init__(self, module: types.ModuleType):
         super().__init__("backward_propagation_with_regularization", DEEP_REG, module)
+        cost = vars(module).get("compute_cost_with_regularization")
+        self.has_interface = inspect.isfunction(cost) and tuple(required_args(cost)) == ("A3", "Y", "parameters", "lambd")
+
+    def state(self):
+        return {"has_interface": self.has_interface}
+
+    def probe(self, case, timeout=None):
+        raw: dict = {}
+        with calling(timeout) as calls:
+            if self.has_interface:
+                inputs = case.inputs
+                what = "forward_propagation(X, parameters)"
+                result = calls(self.obj.forward_propagation, {"X": inputs["X"], "parameters": case.params}, what)
+                if not (isinstance(result, (tuple, list)) and len(result) == 2):
+                    raise StudentError(what, f"{what} returned a {type(result).__name__}; expected (A3, cache)")
+                lambd = float(inputs["lambd"])
+                what = f"compute_cost_with_regularization(A3, Y, parameters, {lambd!r})"
+                value = calls(self.obj.compute_cost_with_regularization,
+                              {"A3": as_array(result[0], "A3"), "Y": inputs["Y"], "parameters": case.params,
+                               "lambd": lambd}, what)
+                raw["cost"] = (what, as_array(value, what))
+        return raw, calls.problems, calls.output.getvalue()
+
+    def interface_problems(self, case, raw):
+        if "cost" not in raw:
+            return []
+        what, value = raw["cost"]
+        got, want = as_cost(value, what, []), float(DEEP_REG.cost(case.inputs, case.params))
+        return [] if close(got, want) else [f"{what} is {got!r} but J = {want!r} here ({COST_FORMULA} "
+                                            "+ lambd/(2m) * sum of every W**2)."]
 
     @classmethod
     def fits(cls, module: types.ModuleType) -> bool:
@@ -366,3 +430,131 @@ class RegularisedPair(Implementation):
         lines, got = _pair_lines(case, module, names, ("forward_propagation", "A3, cache", "X, parameters"),
                                  ("backward_propagation_with_regularization", f"X, Y, cache, {float(case.inputs['lambd'])!r}"))
         return lines, got
+
+
+#: C2W1's dropout cache, as forward_propagation_with_dropout returns it
+DROPOUT_CACHE = ("Z1", "D1", "A1", "W1", "b1", "Z2", "D2", "A2", "W2", "b2", "Z3", "A3", "W3", "b3")
+
+
+def _dropout_cache(case) -> tuple:
+    """The course's cache for ``case``, built with the case's masks (the reference forward pass)."""
+    fw = DEEP_DROPOUT.forward(case.inputs, case.params)
+    values = {**fw, "D1": case.inputs["D1"], "D2": case.inputs["D2"], **case.params}
+    return tuple(np.array(values[k], dtype=float) for k in DROPOUT_CACHE)
+
+
+class DropoutPair(Implementation):
+    """C2W1's ``forward_propagation_with_dropout(X, parameters, keep_prob)`` -> ``(A3, cache)`` then
+    ``backward_propagation_with_dropout(X, Y, cache, keep_prob)`` -> gradients, judged with the masks
+    D1, D2 of the student's own cache (the case's masks are the course's: ``np.random.seed(1)``)."""
+
+    convention = "the course's C2W1 forward_propagation_with_dropout / backward_propagation_with_dropout"
+
+    FORWARD = ("X", "parameters")
+    BACKWARD = ("X", "Y", "cache", "keep_prob")
+
+    def __init__(self, module: types.ModuleType):
+        super().__init__("backward_propagation_with_dropout", DEEP_DROPOUT, module)
+
+    @classmethod
+    def fits(cls, module: types.ModuleType) -> bool:
+        ns = vars(module)
+        fw, bw = ns.get("forward_propagation_with_dropout"), ns.get("backward_propagation_with_dropout")
+        if not (callable(fw) and callable(bw)):
+            return False
+        try:
+            takes_keep = "keep_prob" in inspect.signature(fw).parameters
+        except (TypeError, ValueError):
+            return False
+        return (takes_keep and tuple(required_args(fw))[:2] == cls.FORWARD
+                and tuple(required_args(bw)) == cls.BACKWARD)
+
+    def _run(self, case, calls, out):
+        inputs = case.inputs
+        keep = float(inputs["keep_prob"])
+        what = f"forward_propagation_with_dropout(X, parameters, keep_prob={keep!r})"
+        result = calls(self.obj.forward_propagation_with_dropout,
+                       {"X": inputs["X"], "parameters": case.params, "keep_prob": keep}, what, kwargs=True)
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise StudentError(what, f"{what} returned a {type(result).__name__}; expected (A3, cache)")
+        cache = result[1]
+        if not (isinstance(cache, (tuple, list)) and len(cache) == len(DROPOUT_CACHE)):
+            raise StudentError(what, f"{what}'s cache is not the course's tuple ({', '.join(DROPOUT_CACHE)})")
+        masks = [np.asarray(cache[DROPOUT_CACHE.index(k)]) for k in ("D1", "D2")]
+        same = all(mask.shape == np.shape(inputs[k]) and np.array_equal(mask.astype(float), inputs[k])
+                   for mask, k in zip(masks, ("D1", "D2")))
+        if not same:
+            cache = _dropout_cache(case)
+            out.notes.append(f"{what}'s masks D1, D2 are not the course's (np.random.seed(1), then "
+                             "np.random.rand(A1.shape[0], A1.shape[1]) < keep_prob, then the same for A2): the backward "
+                             "pass was judged on the course's cache built with the course's masks.")
+        what = f"backward_propagation_with_dropout(X, Y, cache, {keep!r})"
+        grads = calls(self.obj.backward_propagation_with_dropout,
+                      {"X": inputs["X"], "Y": inputs["Y"], "cache": cache, "keep_prob": keep}, what)
+        if not isinstance(grads, Mapping):
+            raise StudentError(what, f"{what} returned a {type(grads).__name__}; expected a dict of dW1, db1, ...")
+        params = case.param_names
+        store_grads(out, case, {k: v for k, v in grads.items() if param_of(str(k), params)}, what,
+                    {p: f"d{p}" for p in params})
+
+    def strategy(self):
+        from .strategy import dropout_cases
+
+        return dropout_cases()
+
+    def call_lines(self, case, module, names):
+        keep = float(case.inputs["keep_prob"])
+        return _pair_lines(case, module, names, ("forward_propagation_with_dropout", "A3, cache",
+                                                 f"X, parameters, keep_prob={keep!r}"),
+                           ("backward_propagation_with_dropout", f"X, Y, cache, {keep!r}"))
+
+
+class WarmUpPair(Implementation):
+    """C2W1's 1-D warm-up: ``forward_propagation(x, theta)`` -> J = theta * x and
+    ``backward_propagation(x, theta)`` -> dtheta."""
+
+    convention = "the course's C2W1 1-D gradient-checking warm-up forward_propagation(x, theta) / backward_propagation(x, theta)"
+    has_interface = True
+    SIGNATURE = ("x", "theta")
+
+    def __init__(self, module: types.ModuleType):
+        super().__init__("backward_propagation", WARM_UP, module)
+
+    @classmethod
+    def fits(cls, module: types.ModuleType) -> bool:
+        ns = vars(module)
+        fw, bw = ns.get("forward_propagation"), ns.get("backward_propagation")
+        return (callable(fw) and callable(bw) and tuple(required_args(fw)) == cls.SIGNATURE
+                and tuple(required_args(bw)) == cls.SIGNATURE)
+
+    def grad_names(self, case):
+        return {"theta": "dtheta"}
+
+    def _args(self, case):
+        return {"x": float(case.inputs["x"]), "theta": float(case.params["theta"])}
+
+    def _run(self, case, calls, out):
+        what = "backward_propagation(x, theta)"
+        out.grads["dtheta"] = as_array(calls(self.obj.backward_propagation, self._args(case), what), what)
+        out.names["theta"] = "dtheta"
+
+    def probe(self, case, timeout=None):
+        with calling(timeout) as calls:
+            what = "forward_propagation(x, theta)"
+            raw = {"cost": (what, as_array(calls(self.obj.forward_propagation, self._args(case), what), what))}
+        return raw, calls.problems, calls.output.getvalue()
+
+    def interface_problems(self, case, raw):
+        what, value = raw["cost"]
+        got, want = as_cost(value, what, []), float(case.inputs["x"]) * float(case.params["theta"])
+        return [] if close(got, want) else [f"{what} is {got!r} but J = theta * x = {want!r} here."]
+
+    def strategy(self):
+        from .strategy import warm_up_cases
+
+        return warm_up_cases()
+
+    def call_lines(self, case, module, names):
+        return ([f"from {module} import backward_propagation",
+                 f"dtheta = backward_propagation({float(case.inputs['x'])!r}, {float(case.params['theta'])!r})"],
+                {"theta": "dtheta"})

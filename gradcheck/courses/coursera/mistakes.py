@@ -142,3 +142,39 @@ def steps(L: int) -> list[tuple[str, str, str]]:
             (f"dA{l - 1}", "inter", f"dA{l - 1} = W{l}^T . dZ{l} (no 1/m)"),
         ]
     return out
+
+
+def _dropout(ctx, *, rescale=(True, True), mask=(True, True)):
+    """C2W1's backward_propagation_with_dropout with dA2 / dA1 not divided by keep_prob, or without the mask
+    (then relu's derivative taken from Z, as a student who drops the mask line writes it)."""
+    fw, params, inputs = ctx.fw, ctx.params, ctx.inputs
+    keep, m = float(inputs["keep_prob"]), inputs["X"].shape[1]
+    grads = {}
+    dZ = fw["A3"] - inputs["Y"]
+    for l in (3, 2, 1):
+        grads[f"W{l}"] = dZ @ fw[f"A{l - 1}"].T / m
+        grads[f"b{l}"] = np.sum(dZ, axis=1, keepdims=True) / m
+        if l > 1:
+            k = l - 2  # 1 for dA2, 0 for dA1
+            dA = params[f"W{l}"].T @ dZ
+            if mask[k]:
+                dA = dA * inputs[f"D{l - 1}"]
+            if rescale[k]:
+                dA = dA / keep
+            dZ = dA * (fw[f"Z{l - 1}"] > 0)
+    return grads
+
+
+def dropout_entries() -> list[Mistake]:
+    both = ((False, False), (True, False), (False, True))
+    return [
+        Mistake("deep_dropout/dA-not-rescaled-by-keep-prob", ("deep_dropout",),
+                "dA is masked but not divided by keep_prob in the backward pass, though the forward pass divided A.",
+                "dA2 = np.dot(W3.T, dZ3) * D2 / keep_prob (and dA1 alike): the backward pass scales as the forward did.",
+                lambda ctx: [_dropout(ctx, rescale=r) for r in both]),
+        Mistake("deep_dropout/mask-not-applied", ("deep_dropout",),
+                "the mask D is not applied to dA in the backward pass: the units shut down in the forward pass get "
+                "gradient.",
+                "dA2 = np.dot(W3.T, dZ3) * D2 / keep_prob (and dA1 alike), the same D2 as in the forward pass's cache.",
+                lambda ctx: [_dropout(ctx, mask=k) for k in both]),
+    ]

@@ -282,3 +282,107 @@ class Planar(Model):
 
 
 PLANAR = Planar()
+
+
+def course_masks(n1: int, n2: int, m: int, keep_prob: float) -> tuple[np.ndarray, np.ndarray]:
+    """The masks C2W1's ``forward_propagation_with_dropout`` draws: ``np.random.seed(1)``, then
+    ``np.random.rand(*A1.shape) < keep_prob`` and the same for A2 (as 0/1 floats)."""
+    rng = np.random.RandomState(1)
+    D1 = (rng.rand(n1, m) < keep_prob).astype(float)
+    D2 = (rng.rand(n2, m) < keep_prob).astype(float)
+    return D1, D2
+
+
+class DeepDropout(Deep):
+    """C2W1's "Regularization" network with dropout on both hidden layers: ``deep_dropout``. Columns are examples.
+
+    The three-layer ``deep`` net with A1 = relu(Z1) ⊙ D1 / keep_prob and A2 = relu(Z2) ⊙ D2 / keep_prob,
+    the masks ``D1`` (n1, m), ``D2`` (n2, m) fixed inputs (0 or 1), as are ``keep_prob``, X and Y;
+    J is the cross-entropy of A3. dA[l] gains ⊙ D[l] / keep_prob, so dZ[l] = W[l+1]ᵀ·dZ[l+1] ⊙ D[l] /
+    keep_prob ⊙ relu'(Z[l]).
+    """
+
+    name = "deep_dropout"
+    input_names = ("X", "Y", "keep_prob", "D1", "D2")
+
+    def shape_table(self, dims):
+        return {**super().shape_table(dims), "keep_prob": (), "D1": ("n1", "m"), "D2": ("n2", "m")}
+
+    def tap_names(self, dims):
+        return ()
+
+    def structure(self):
+        return None
+
+    def forward(self, inputs, params, xp=np, taps=None):
+        X, Y = inputs["X"], inputs["Y"]
+        keep = inputs["keep_prob"]
+        m = X.shape[1]
+        out = {"A0": X}
+        A = X
+        for l in (1, 2, 3):
+            Z = params[f"W{l}"] @ A + params[f"b{l}"]
+            A = sigmoid(Z, xp) if l == 3 else xp.maximum(Z, 0.0) * inputs[f"D{l}"] / keep
+            out[f"Z{l}"], out[f"A{l}"] = Z, A
+        logprobs = -xp.log(A) * Y + -xp.log(1 - A) * (1 - Y)
+        out["J"] = 1.0 / m * xp.sum(logprobs, axis=(-2, -1))
+        return out
+
+    def backward(self, inputs, params):
+        inputs = {k: np.asarray(v, dtype=float) for k, v in inputs.items()}
+        params = {k: np.asarray(v, dtype=float) for k, v in params.items()}
+        fw = self.forward(inputs, params)
+        keep = float(inputs["keep_prob"])
+        m = inputs["X"].shape[1]
+        grads: dict = {}
+        dZ = fw["A3"] - inputs["Y"]
+        for l in (3, 2, 1):
+            grads[f"W{l}"] = dZ @ fw[f"A{l - 1}"].T / m
+            grads[f"b{l}"] = np.sum(dZ, axis=1, keepdims=True) / m
+            if l > 1:
+                dA = params[f"W{l}"].T @ dZ * inputs[f"D{l - 1}"] / keep
+                dZ = dA * (fw[f"Z{l - 1}"] > 0)
+        return {k: grads[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3")}, {}
+
+    def roundoff_scale(self, inputs, params):
+        """``deep``'s bound on the masked forward pass, widened by 1/keep_prob for each rescaled layer."""
+        scale, ops = super().roundoff_scale(inputs, params)
+        widen = 1.0 / float(inputs["keep_prob"]) ** 2
+        return {k: v * widen for k, v in scale.items()}, ops + 4
+
+
+DEEP_DROPOUT = DeepDropout()
+
+
+class WarmUp(Model):
+    """C2W1's gradient-checking warm-up, ``gc_1d``: J(θ) = θ·x for a number x, so dJ/dθ = x.
+
+    ``forward_propagation(x, theta)`` returns J; ``backward_propagation(x, theta)`` returns dtheta.
+    Every array is a scalar ().
+    """
+
+    name = "gc_1d"
+    input_names = ("x",)
+    layout = "one number x and one parameter theta: J = theta * x"
+
+    def param_names(self, dims=None):
+        return ("theta",)
+
+    def dims(self, inputs, params):
+        return {}
+
+    def shape_table(self, dims):
+        return {"x": (), "theta": (), "J": ()}
+
+    def forward(self, inputs, params, xp=np, taps=None):
+        return {"J": params["theta"] * inputs["x"]}
+
+    def backward(self, inputs, params):
+        x = np.asarray(inputs["x"], dtype=float)
+        return {"theta": x * np.ones_like(np.asarray(params["theta"], dtype=float))}, {}
+
+    def roundoff_scale(self, inputs, params):
+        return {"theta": np.abs(np.asarray(inputs["x"], dtype=float))}, 4
+
+
+WARM_UP = WarmUp()

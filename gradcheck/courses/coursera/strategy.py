@@ -199,3 +199,35 @@ def regularised_cases(lambd: float = LAMBD) -> st.SearchStrategy[Case]:
     lambd = check_positive("lambd", lambd)
     return three_layer_cases().map(
         lambda case: drawn_case(DEEP_REG, {**case.inputs, "lambd": np.float64(lambd)}, case.params))
+
+
+#: The course's keep_prob in C2W1's dropout notebook.
+KEEP_PROB = 0.86
+
+
+def dropout_cases(keep_prob: float = KEEP_PROB) -> st.SearchStrategy[Case]:
+    """C2W1's three-layer networks with dropout (``deep_dropout``): :func:`three_layer_cases` with the
+    course's masks for their sizes (``np.random.seed(1)``) and ``keep_prob``."""
+    from .model import DEEP_DROPOUT, course_masks
+
+    keep_prob = check_positive("keep_prob", keep_prob)
+
+    def with_masks(case):
+        dims = case.dims
+        D1, D2 = course_masks(dims["n1"], dims["n2"], dims["m"], keep_prob)
+        return drawn_case(DEEP_DROPOUT, {**case.inputs, "keep_prob": np.float64(keep_prob), "D1": D1, "D2": D2},
+                          case.params)
+
+    return three_layer_cases().map(with_masks)
+
+
+def warm_up_cases() -> st.SearchStrategy[Case]:
+    """C2W1's 1-D warm-up (``gc_1d``): x and theta numbers on a grid of 0.01 in [-4, 4]."""
+    from ...draw import scalar
+    from .model import WARM_UP
+
+    @st.composite
+    def draw_case(draw):
+        return drawn_case(WARM_UP, {"x": scalar(draw, -4.0, 4.0)}, {"theta": scalar(draw, -4.0, 4.0)})
+
+    return draw_case()
