@@ -5,7 +5,7 @@ Usage (torch is a benchmark-only dependency: ``pip install torch==2.13.0``, exac
     python bench/bench.py            # N ~ 1e2, 1e3, 1e4, 1e5 (several minutes)
     python bench/bench.py --quick    # N ~ 1e2, 1e3
     python bench/bench.py --sizes 100,1000 --out bench/RESULTS.md
-    python bench/bench.py --seeds 0 --large 0 --startup 0   # the table only
+    python bench/bench.py --seeds 0 --large 0   # the table only
 
 The table's first rows are ``check_function`` as users get it (default options: central differences and
 scipy, jax where the cost traces) on the ordinary cost written for one parameter set per call, then on
@@ -16,8 +16,7 @@ and compares its wall time with the budget (``--p7-budget``).
 
 Besides the table it times fast mode at N ~ 1e6 (``--large``), measures fast mode's detection
 rate against torch's fast_mode on the same planted errors over ``--seeds`` seeds at N ~
-``--detect-n``, and times ``pytest --gradcheck`` on one submission against a bare pytest run
-(``--startup`` runs each, in subprocesses).
+``--detect-n``. The start-up targets (``pytest --gradcheck`` as a whole) are ``bench/startup.py``'s.
 
 The cost is the notes' network (``welch``): 64 examples, one output, as many inputs as hidden
 units (k), so N = k² + k parameters. This shape reproduces the issue's reference times for 2N
@@ -433,33 +432,6 @@ def large_fast(n: int, have_torch: bool, repeat: int) -> list[str]:
     return lines
 
 
-def startup(repeat: int) -> list[str]:
-    """P1: pytest --gradcheck on one notes-style submission against a bare pytest run, in subprocesses."""
-    import subprocess
-    import tempfile
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    submission = os.path.join(root, "examples", "correct", "neural_network.py")
-    with tempfile.TemporaryDirectory() as tmp:
-        open(os.path.join(tmp, "test_empty.py"), "w").close()
-        base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-        runs = {"bare pytest (an empty test file)": base + ["test_empty.py"],
-                "pytest --gradcheck neural_network.py (3 oracles, 50 examples)":
-                    base + ["--gradcheck", submission, "--gradcheck-examples=50"]}
-        times = {}
-        for name, cmd in runs.items():
-            ts = []
-            for _ in range(repeat):
-                t0 = time.perf_counter()
-                subprocess.run(cmd, cwd=tmp, capture_output=True, check=False)
-                ts.append(time.perf_counter() - t0)
-            times[name] = statistics.median(ts)
-    bare, ours = times.values()  # wall time of subprocesses
-    return [f"Start-up and one submission (median of {repeat} runs each, wall time):", "",
-            "| run | wall |", "|---|---|"] + [f"| {k} | {fmt(v)} |" for k, v in times.items()] + \
-        [f"| difference (P1: at most 2.0 s) | {fmt(ours - bare)} |"]
-
-
 def ratios(results: dict[str, list[float]], ns: list[int]) -> list[str]:
     """The P2 ratios from the table's cells (same run): each check_function row against the 2N floor and torch."""
     model = results.get("gradcheck built-in model (full)")
@@ -559,7 +531,6 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=200, help="seeds for the fast-mode detection rates (0: skip)")
     ap.add_argument("--detect-n", type=int, default=1_000_000, help="N for the detection rates")
     ap.add_argument("--large", type=int, default=1_000_000, help="N for the fast-mode timing (0: skip)")
-    ap.add_argument("--startup", type=int, default=5, help="runs of the start-up comparison (0: skip)")
     args = ap.parse_args(argv)
     global clock
     clock = CLOCK[args.clock]
@@ -616,8 +587,6 @@ def main(argv=None) -> int:
         lines += ["", *large_fast(args.large, have_torch, args.repeat)]
     if args.seeds:
         lines += ["", *detection(args.detect_n if not args.quick else 1000, args.seeds, have_torch)]
-    if args.startup:
-        lines += ["", *startup(args.startup)]
     text = "\n".join(lines)
     print(text)
     if args.out:

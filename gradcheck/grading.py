@@ -193,7 +193,8 @@ class Grader:
     def options(self) -> dict[str, Any]:
         from .tolerance import SAFETY
 
-        return {"safety": self.safety or SAFETY, "mode": self.mode, "budget": self.budget}
+        # --gradcheck-seed also draws fast mode's directions and samples, so a sampled verdict reproduces
+        return {"safety": self.safety or SAFETY, "mode": self.mode, "budget": self.budget, "seed": self.seed}
 
     def judging_oracles(self) -> tuple[tuple[str, ...], list[str]]:
         """The oracles that can judge here, and notes on those that cannot (JAX not installed)."""
