@@ -44,8 +44,9 @@ def test_the_correct_cs231n_package_passes_every_net_pair_and_loss(pytester):
         "*fc_net.py::FullyConnectedNet[[]layernorm-reg-0.1[]] PASSED*",
         "*fc_net.py::FullyConnectedNet[[]dropout-reg-0.1[]] PASSED*",
         "*cnn.py::ThreeLayerConvNet[[]reg-0[]] PASSED*",
-        "*cnn.py::ThreeLayerConvNet[[]resized-reg-0.1[]] PASSED*",
-        "*fc_net.py::FullyConnectedNet[[]resized-reg-0.1[]] PASSED*",
+        "*cnn.py::ThreeLayerConvNet[[]hypothesis[]] PASSED*",
+        "*fc_net.py::FullyConnectedNet[[]hypothesis[]] PASSED*",
+        "*fc_net.py::TwoLayerNet[[]hypothesis[]] PASSED*",
         "*layers.py::affine_backward[[]dout[]] PASSED*",
         "*layers.py::batchnorm_backward_alt[[]dout[]] PASSED*",
         "*layers.py::conv_backward_naive[[]dout[]] PASSED*",
@@ -152,7 +153,7 @@ def test_nets_in_unusual_styles_are_built_small_and_given_reg_their_own_way(pyte
     result = pytester.runpytest("--gradcheck", "styles.py", "-v")
     result.assert_outcomes(passed=6)
     result.stdout.fnmatch_lines_random(["*HugeDefaults[[]reg-0.1[]] PASSED*", "*RegInLoss[[]reg-0.1[]] PASSED*",
-                                        "*RegInLoss[[]resized-reg-0.1[]] PASSED*"])
+                                        "*RegInLoss[[]hypothesis[]] PASSED*"])
 
 
 def test_a_pair_whose_inputs_cannot_be_drawn_is_skipped_saying_so(pytester):
@@ -209,12 +210,57 @@ def test_a_float32_only_net_passes_with_float32_tolerances_and_its_reg_bug_is_st
     result.assert_outcomes(passed=6, deselected=3)
     (pytester.path / "cs231n").rename(pytester.path / "ok")
     _package(pytester, fixed, ("fc_net.py", 'grads[f"W{i}"] + self.reg * W', 'grads[f"W{i}"]'))
-    result = pytester.runpytest("--gradcheck", "cs231n/fc_net.py", FD, "-k", "FullyConnectedNet and reg-0.1")
+    result = pytester.runpytest("--gradcheck", "cs231n/fc_net.py", FD, "-k", "FullyConnectedNet and (reg-0.1 or hypothesis)")
     result.assert_outcomes(failed=5, deselected=4)
 
 
-def test_a_net_hard_wired_to_two_hidden_layers_fails_on_other_sizes(pytester):
+def test_a_net_hard_wired_to_two_hidden_layers_fails_on_sizes_drawn_by_hypothesis(pytester):
     _package(pytester, ("fc_net.py", "self.num_layers = 1 + len(hidden_dims)", "self.num_layers = 3"))
     result = pytester.runpytest("--gradcheck", "cs231n/fc_net.py", FD, "-k", "FullyConnectedNet", "-v")
     result.assert_outcomes(passed=5, failed=1, deselected=3)
-    result.stdout.fnmatch_lines(["*FullyConnectedNet[[]resized-reg-0.1[]] FAILED*"])
+    result.stdout.fnmatch_lines([
+        "*FullyConnectedNet[[]hypothesis[]] FAILED*",
+        "FullyConnectedNet on FullyConnectedNet(hidden_dims=[[]1[]], input_dim=1, num_classes=2) and N=1, the smallest "
+        "sizes Hypothesis drew on which it fails (a size hard-wired?), raised IndexError; your traceback*",
+    ])
+
+
+HARD_WIRED_BATCH = '''
+    import numpy as np
+
+
+    class TwoLayerNet:
+        """Right for gradcheck's fixed batch of 6 examples only: the softmax's gradient is divided by 6, not N."""
+
+        def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10, weight_scale=1e-3, reg=0.0):
+            self.reg = reg
+            self.params = {"W1": weight_scale * np.random.randn(input_dim, hidden_dim),
+                           "W2": weight_scale * np.random.randn(hidden_dim, num_classes)}
+
+        def loss(self, X, y=None):
+            W1, W2 = self.params["W1"], self.params["W2"]
+            h = np.tanh(X @ W1)
+            scores = h @ W2
+            if y is None:
+                return scores
+            p = np.exp(scores - scores.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+            loss = -np.log(p[np.arange(len(y)), y]).mean() + 0.5 * self.reg * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
+            p[np.arange(len(y)), y] -= 1
+            dscores = p / 6
+            dh = dscores @ W2.T * (1 - h ** 2)
+            return loss, {"W1": X.T @ dh + self.reg * W1, "W2": h.T @ dscores + self.reg * W2}
+'''
+
+
+def test_a_net_hard_wired_to_one_batch_size_passes_the_fixed_sizes_and_fails_under_hypothesis(pytester):
+    _write(pytester, "batch.py", HARD_WIRED_BATCH)
+    result = pytester.runpytest("--gradcheck", "batch.py", FD, "-v")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines([
+        "*TwoLayerNet[[]hypothesis[]] FAILED*",
+        "TwoLayerNet.loss(X, y) with reg=0.1 against its own loss, built at sizes drawn by Hypothesis*",
+        "*2 of 2 gradients WRONG (W1, W2)*",
+        "likely mistake: wrong at the sizes Hypothesis drew (W1 (*, *), W2 (*, *)): where the items at gradcheck's "
+        "fixed sizes pass, a size is hard-wired*",
+    ])

@@ -27,9 +27,10 @@ def _close(a, b, rtol: float = 1e-6) -> bool:
 
 
 def _ratio(yours, ref) -> float | None:
-    """c when yours = c * ref (the same shape, ref not zero), else None."""
+    """c when yours = c * ref (the same shape, ref not zero, two elements at least: any one number is a
+    multiple of another), else None."""
     y, r = np.asarray(yours, dtype=float).ravel(), np.asarray(ref, dtype=float).ravel()
-    if y.shape != r.shape or not np.any(r):
+    if y.shape != r.shape or r.size < 2 or not np.any(r):
         return None
     c = float(y @ r / (r @ r))
     return c if _close(y, c * r) else None
@@ -98,6 +99,14 @@ def dropout_dx(yours, ref, dout, p: float) -> tuple[str, str] | None:
         return ("cs231n/dropout-not-scaled", "dx is dout * mask without the 1/p of inverted dropout: "
                 "the mask is (rand < p) / p in the forward, and the same mask in the backward")
     return None
+
+
+def hard_wired_sizes(shapes: Mapping[str, tuple[int, ...]]) -> tuple[str, str]:
+    """Wrong only at sizes drawn by Hypothesis (the ``[hypothesis]`` item's finding when no other fits)."""
+    at = ", ".join(f"{k} {tuple(s)}" for k, s in shapes.items())
+    return ("cs231n/hard-wired-size", f"wrong at the sizes Hypothesis drew ({at}): where the items at gradcheck's "
+            "fixed sizes pass, a size is hard-wired in the code (a 3072, 100 or 10, a batch size, a fixed "
+            "number of layers): take every size from the arrays' shapes or the constructor's arguments")
 
 
 def first(findings) -> Mapping[str, str] | None:
