@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import textwrap
 from pathlib import Path
 
 import jax.monitoring  # noqa: F401
-import numpy  # noqa: F401
+import numpy as np
 import pytest
 import scipy.optimize  # noqa: F401
 
@@ -28,6 +29,14 @@ def _package(pytester: pytest.Pytester, *edits: tuple[str, str, str]) -> Path:
         assert old in text, f"{old!r} is not in {name}"
         path.write_text(text.replace(old, new))
     return target
+
+
+def _module(name: str):
+    """A module of the correct example package, imported on its own (layers.py imports numpy only)."""
+    spec = importlib.util.spec_from_file_location(f"cs231n_example_{name[:-3]}", EXAMPLES / "correct/cs231n" / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _write(pytester: pytest.Pytester, dest: str, source: str) -> None:
@@ -264,3 +273,38 @@ def test_a_net_hard_wired_to_one_batch_size_passes_the_fixed_sizes_and_fails_und
         "likely mistake: wrong at the sizes Hypothesis drew (W1 (*, *), W2 (*, *)): where the items at gradcheck's "
         "fixed sizes pass, a size is hard-wired*",
     ])
+
+
+def _kinked_scores(rng):
+    """Scores with two hinge margins on their kink (one exactly 0, one 1e-9 off) and a relu-like 0."""
+    x, y = rng.standard_normal((5, 4)), np.array([0, 1, 2, 3, 0])
+    x[0, 1] = x[0, 0] - 1.0
+    x[2, 3] = x[2, 2] - 1.0 + 1e-9
+    return {"x": x, "y": y}
+
+
+def test_svm_hinge_kinks_are_detected_and_never_failed(monkeypatch):
+    from gradcheck.courses.cs231n import layers
+    from gradcheck.judge import check_function
+
+    svm_loss = _module("layers.py").svm_loss
+    kinked = _kinked_scores(np.random.default_rng(0))
+    assert layers.hinge_kinks(kinked["x"], kinked["y"]) == [(0, 1), (2, 3)]
+    on_the_kinks = check_function(lambda t: svm_loss(t["dx"], kinked["y"])[0],
+                                  lambda t: {"dx": svm_loss(t["dx"], kinked["y"])[1]}, {"dx": kinked["x"]}, oracles="fd")
+    assert not on_the_kinks.ok  # a difference straddling a kink measures the mean of its two slopes
+
+    monkeypatch.setitem(layers.LOSSES, "svm_loss", _kinked_scores)
+    loss = layers.Loss("svm_loss", svm_loss)
+    cost, grad, params, _ = loss.problem("loss")
+    assert loss.moved == [(0, 1), (2, 3)]
+    assert layers.hinge_kinks(params["dx"], kinked["y"]) == []
+    assert check_function(cost, grad, params, oracles="fd").ok
+
+
+def test_relu_inputs_are_drawn_off_the_kink():
+    from gradcheck.courses.cs231n import layers
+
+    x, moved = layers.off_relu_kinks(np.array([[0.0, 1e-9, -1e-4], [0.5, -2.0, 3.0]]))
+    assert moved == [(0, 0), (0, 1), (0, 2)]
+    assert np.all(np.abs(x[0]) > 4 * 2.0 ** -8) and list(np.sign(x[0])) == [1, 1, -1] and x[1, 0] == 0.5

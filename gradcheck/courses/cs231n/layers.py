@@ -12,6 +12,11 @@ Inputs are drawn at small sizes with the structure each layer needs (``bn_param`
 ``conv_param``, ``pool_param``, ``dropout_param`` with a seed: the same mask in every call).
 Integer inputs (labels, word indices) and the ``*_param`` dicts are not differentiated.
 
+Kinks: a central difference straddling a kink measures the mean of the two slopes, which no right
+gradient equals, and its error estimate does not show it (the cost is a black box here; a reference
+model's relu pre-activations are watched instead). So the inputs are kept off them: an svm margin
+(:func:`hinge_kinks`) or a relu input within a few of the largest steps of 0 is moved off its kink.
+
 Imports: numpy; :mod:`gradcheck.students.implementation`.
 """
 
@@ -71,6 +76,54 @@ def _scores(rng) -> dict[str, Any]:
     return {"x": rng.standard_normal((5, 4)), "y": rng.integers(0, 4, size=5)}
 
 
+#: The largest relative step the difference oracles take on a black-box cost (``BLACK_BOX_LADDER``'s
+#: first, 2^-8); an input closer to a kink than a few of these is moved off it.
+_STEP = 2.0 ** -8
+KINK_STEPS = 4
+
+
+def _gap(*values) -> np.ndarray:
+    """A few of the largest steps the oracles take at these values (broadcast together)."""
+    scale = np.ones(np.broadcast_shapes(*(np.shape(v) for v in values)))
+    for v in values:
+        scale = np.maximum(scale, np.abs(v))
+    return KINK_STEPS * _STEP * scale
+
+
+def hinge_kinks(x: np.ndarray, y: np.ndarray, delta: float = 1.0) -> list[tuple[int, int]]:
+    """The ``(i, j)`` whose svm margin ``x[i, j] - x[i, y[i]] + delta`` is within a difference step of 0.
+
+    There the hinge ``max(0, margin)`` has a kink: a central difference straddling it measures the
+    mean of the two slopes, which no right ``dx`` equals, so such an input is never judged."""
+    n = np.arange(len(y))
+    correct = x[n, y][:, None]
+    margins = x - correct + delta
+    near = np.abs(margins) < _gap(x, correct)
+    near[n, y] = False
+    return [(int(i), int(j)) for i, j in zip(*np.nonzero(near))]
+
+
+def off_hinge_kinks(x: np.ndarray, y: np.ndarray, delta: float = 1.0) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """``x`` with every margin of :func:`hinge_kinks` moved twice the gap off its kink (its sign kept,
+    0 made positive), and the places moved. Only ``x[i, j]`` moves, so no other margin changes."""
+    x = np.array(x, dtype=float)
+    moved = hinge_kinks(x, y, delta)
+    for i, j in moved:
+        correct = x[i, y[i]]
+        margin = x[i, j] - correct + delta
+        x[i, j] = correct - delta + (1.0 if margin >= 0 else -1.0) * 2 * float(_gap(x[i, j], correct))
+    return x, moved
+
+
+def off_relu_kinks(x: np.ndarray) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+    """``x`` with every element within a difference step of relu's kink at 0 moved twice the gap off it."""
+    x = np.array(x, dtype=float)
+    near = np.abs(x) < _gap(x)
+    moved = [tuple(int(k) for k in idx) for idx in zip(*np.nonzero(near))]
+    x[near] = np.where(x[near] >= 0, 1.0, -1.0) * 2 * _gap(x[near])
+    return x, moved
+
+
 def _temporal_scores(rng) -> dict[str, Any]:
     mask = rng.uniform(size=(2, 3)) > 0.3
     mask[0, 0] = True
@@ -120,6 +173,8 @@ def draw_inputs(forward: str, args: list[str], rng) -> tuple[dict[str, Any], str
         pool["x"] = rng.standard_normal((2, 3, 4, 4))
     if layer == "affine":
         pool["x"] = rng.standard_normal((N, 2, 2))  # any rank: reshaped to (N, D)
+    if layer == "relu":
+        pool["x"] = off_relu_kinks(pool["x"])[0]
     out = {}
     for a in args:
         if a in PARAMS:
@@ -249,12 +304,19 @@ class Loss(_Checked):
     def state(self):
         return {"labels": list(self.labels), "args": list(self.args)}
 
+    def inputs(self, seed: int = 0) -> dict[str, Any]:
+        """The drawn ``x``, ``y`` (and ``mask``); for ``svm_loss``, every margin off its kink (:func:`off_hinge_kinks`)."""
+        inputs = LOSSES[self.name](np.random.default_rng([seed, 231]))
+        if self.name == "svm_loss":
+            inputs["x"], self.moved = off_hinge_kinks(inputs["x"], inputs["y"])
+        return inputs
+
     def title(self, label: str) -> str:
         call = f"{self.name}({', '.join(self.args)})"
         return f"{call}[1] against its own loss {call}[0], on drawn scores x and labels y"
 
     def prepare(self, label: str, seed: int = 0, timeout: float | None = None) -> dict[str, np.ndarray]:
-        inputs = LOSSES[self.name](np.random.default_rng([seed, 231]))
+        inputs = self.inputs(seed)
         rest = {k: v for k, v in inputs.items() if k != "x"}
         self._state = {**getattr(self, "_state", {}), label: {"rest": rest, "calls": Calls(timeout)}}
         return {"dx": inputs["x"]}
