@@ -308,3 +308,26 @@ def test_relu_inputs_are_drawn_off_the_kink():
     x, moved = layers.off_relu_kinks(np.array([[0.0, 1e-9, -1e-4], [0.5, -2.0, 3.0]]))
     assert moved == [(0, 0), (0, 1), (0, 2)]
     assert np.all(np.abs(x[0]) > 4 * 2.0 ** -8) and list(np.sign(x[0])) == [1, 1, -1] and x[1, 0] == 0.5
+
+
+def test_five_more_wrong_layers_fail_each_naming_its_mistake_and_relu_masked_by_its_output_passes(pytester):
+    shutil.copy(EXAMPLES / "wrong/cs231n_layers_more.py", pytester.path / "more.py")
+    result = pytester.runpytest("--gradcheck", "more.py", FD, "-v")
+    result.assert_outcomes(failed=5, passed=1)
+    result.stdout.fnmatch_lines_random([
+        "*more.py::relu_backward[[]dout[]] PASSED*",  # dout * (out > 0) is dout * (x > 0): no mistake to find
+        "*affine_backward * FAILED * cs231n/reshaped * dx*",
+        "*temporal_affine_backward * FAILED * cs231n/db-wrong-axis * db*",
+        "*batchnorm_backward * FAILED * cs231n/batchnorm-dx-no-variance-term * dx*",
+        "*dropout_backward * FAILED * cs231n/dropout-not-scaled * dx*",
+        "*conv_backward_naive * FAILED * cs231n/conv-dw-wrong-axes * dw*",
+        "likely mistake: dw is the gradient summed over w's own axes (C) too and broadcast back*",
+    ])
+
+
+def test_conv_dw_of_the_wrong_shape_is_named():
+    from gradcheck.courses.cs231n import mistakes
+
+    ref = np.arange(2 * 3 * 3 * 3, dtype=float).reshape(2, 3, 3, 3)
+    assert mistakes.conv_dw(ref.sum(axis=1), ref)[0] == "cs231n/conv-dw-wrong-axes"
+    assert mistakes.conv_dw(ref, ref) is None

@@ -269,6 +269,8 @@ class LayerPair(_Checked):
             else:
                 found.append(mistakes.batchnorm_dx(yours["dx"], theta["dx"], theta["dgamma"], dout,
                                                    axis=0 if layer == "batchnorm" else 1))
+        if "conv" in layer and "dw" in wrong and "dw" in yours:
+            found.append(mistakes.conv_dw(yours["dw"], ref["dw"]))
         found += [mistakes.one_array(k, yours[k], ref[k], np.shape(theta["dx"])[0] if "dx" in theta else None)
                   for k in wrong if k in yours and k in ref]
         return mistakes.first(found)
