@@ -46,7 +46,7 @@ def _write(pytester: pytest.Pytester, dest: str, source: str) -> None:
 def test_the_correct_cs231n_package_passes_every_net_pair_and_loss(pytester):
     _package(pytester)
     result = pytester.runpytest("--gradcheck", "cs231n", "-v")
-    result.assert_outcomes(passed=31)
+    result.assert_outcomes(passed=33)
     result.stdout.fnmatch_lines_random([
         "*fc_net.py::TwoLayerNet[[]reg-0.1[]] PASSED*",
         "*fc_net.py::FullyConnectedNet[[]batchnorm-reg-0.1[]] PASSED*",
@@ -63,6 +63,8 @@ def test_the_correct_cs231n_package_passes_every_net_pair_and_loss(pytester):
         "*layers.py::softmax_loss[[]loss[]] PASSED*",
         "*layer_utils.py::affine_relu_backward[[]dout[]] PASSED*",
         "*rnn_layers.py::rnn_backward[[]dout[]] PASSED*",
+        "*rnn_layers.py::lstm_step_backward[[]dout[]] PASSED*",
+        "*rnn_layers.py::lstm_backward[[]dout[]] PASSED*",
         "*rnn_layers.py::word_embedding_backward[[]dout[]] PASSED*",
         "*rnn_layers.py::temporal_softmax_loss[[]loss[]] PASSED*",
         "*layers.py::spatial_groupnorm_backward[[]dout[]] PASSED*",
@@ -180,10 +182,10 @@ def test_a_pair_whose_inputs_cannot_be_drawn_is_skipped_saying_so(pytester):
 
 
 def test_a_wrong_rnn_step_and_an_embedding_backward_that_drops_repeated_words_fail(pytester):
-    _package(pytester, ("rnn_layers.py", "x.T @ da, prev_h.T @ da", "x.T @ da, next_h.T @ da"),
+    _package(pytester, ("rnn_layers.py", "da @ Wh.T, x.T @ da, prev_h.T @ da", "da @ Wh.T, x.T @ da, next_h.T @ da"),
              ("rnn_layers.py", "np.add.at(dW, x, dout)", "dW[x] += dout"))
     result = pytester.runpytest("--gradcheck", "cs231n/rnn_layers.py", FD)
-    result.assert_outcomes(failed=3, passed=2)  # rnn_backward calls the wrong step
+    result.assert_outcomes(failed=3, passed=4)  # rnn_backward calls the wrong step
     result.stdout.fnmatch_lines_random(["*rnn_step_backward * FAILED * dWh*", "*rnn_backward * FAILED * dWh*",
                                         "*word_embedding_backward * FAILED * dW*"])
 
@@ -206,7 +208,7 @@ def test_temporal_softmax_dx_not_divided_by_n_and_groupnorm_dx_without_its_mean_
     _package(pytester, ("rnn_layers.py", "(dx * keep[:, None] / n)", "(dx * keep[:, None])"),
              ("layers.py", "dx = (m * g - g.sum(axis=2, keepdims=True) - xh", "dx = (m * g - xh"))
     result = pytester.runpytest("--gradcheck", "cs231n", FD, "-k", "temporal_softmax or groupnorm")
-    result.assert_outcomes(failed=2, deselected=29)
+    result.assert_outcomes(failed=2, deselected=31)
     result.stdout.fnmatch_lines_random(["*temporal_softmax_loss * FAILED * cs231n/not-divided-by-N * dx*",
                                         "*spatial_groupnorm_backward * FAILED * dx*"])
 
@@ -331,3 +333,16 @@ def test_conv_dw_of_the_wrong_shape_is_named():
     ref = np.arange(2 * 3 * 3 * 3, dtype=float).reshape(2, 3, 3, 3)
     assert mistakes.conv_dw(ref.sum(axis=1), ref)[0] == "cs231n/conv-dw-wrong-axes"
     assert mistakes.conv_dw(ref, ref) is None
+
+
+def test_an_lstm_step_with_two_outputs_is_checked_through_both_and_a_wrong_dprev_c_fails_the_sequence_too(pytester):
+    _package(pytester, ("rnn_layers.py", "da @ Wx.T, da @ Wh.T, dc * f,", "da @ Wx.T, da @ Wh.T, dc,"))
+    result = pytester.runpytest("--gradcheck", "cs231n/rnn_layers.py", FD, "-k", "lstm")
+    result.assert_outcomes(failed=2, deselected=5)
+    result.stdout.fnmatch_lines([
+        "lstm_step_backward(dnext_h, dnext_c, cache) against the numerical gradient of "
+        "sum(lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b)[[]0[]] * dnext_h) + "
+        "sum(lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b)[[]1[]] * dnext_c), dnext_h and dnext_c drawn at random:",
+        "*1 of 6 gradients WRONG (dprev_c)*",
+    ])
+    result.stdout.fnmatch_lines(["*lstm_backward * FAILED*"])

@@ -134,7 +134,8 @@ def _temporal_scores(rng) -> dict[str, Any]:
 DRAW: dict[str, Callable] = {
     "batchnorm": _norm((6, 4), (4,)), "layernorm": _norm((6, 4), (4,)),
     "spatial_batchnorm": _norm((2, 3, 4, 4), (3,)), "spatial_groupnorm": _norm((2, 4, 3, 3), (1, 4, 1, 1)),
-    "rnn_step": _recurrent(True, 1), "rnn": _recurrent(False, 1), "lstm": _recurrent(False, 4),
+    "rnn_step": _recurrent(True, 1), "rnn": _recurrent(False, 1),
+    "lstm_step": _recurrent(True, 4), "lstm": _recurrent(False, 4),
     "word_embedding": _embedding, "temporal_affine": _temporal,
 }
 #: Arguments never differentiated: drawn here, passed as they are.
@@ -216,33 +217,40 @@ class _Checked(Implementation):
 class LayerPair(_Checked):
     """``NAME_forward`` / ``NAME_backward`` (or ``NAME_backward_alt``) of a CS231n module."""
 
-    convention = "a CS231n layer pair NAME_forward(x, ...) -> (out, cache), NAME_backward(dout, cache) -> grads"
+    convention = ("a CS231n layer pair NAME_forward(x, ...) -> (out, cache), NAME_backward(dout, cache) -> grads "
+                  "(or several outputs: lstm_step_forward -> (next_h, next_c, cache), backward(dnext_h, dnext_c, cache))")
 
     def __init__(self, name: str, module, forward: str):
         super().__init__(name, None, getattr(module, name))
         self.forward_name = forward
         self.forward = getattr(module, forward)
         self.args = _args(self.forward)
+        self.douts = _args(self.obj)[:-1]  # one upstream gradient per output: dout, or dnext_h and dnext_c
         self.unchecked = draw_inputs(forward, self.args, np.random.default_rng(0))[1]
         self.labels = ["dout"]
 
     def state(self):
-        return {"forward_name": self.forward_name, "args": list(self.args), "unchecked": self.unchecked,
-                "labels": list(self.labels)}
+        return {"forward_name": self.forward_name, "args": list(self.args), "douts": list(self.douts),
+                "unchecked": self.unchecked, "labels": list(self.labels)}
 
     def title(self, label: str) -> str:
-        return (f"{self.name}(dout, cache) against the numerical gradient of sum({self.forward_name}"
-                f"({', '.join(self.args)})[0] * dout), dout drawn at random")
+        call = f"{self.forward_name}({', '.join(self.args)})"
+        summed = " + ".join(f"sum({call}[{i}] * {d})" for i, d in enumerate(self.douts))
+        return (f"{self.name}({', '.join(self.douts)}, cache) against the numerical gradient of {summed}, "
+                f"{' and '.join(self.douts)} drawn at random")
 
     def _forward(self, label: str, theta: Mapping[str, Any]):
         st = self._state[label]
         inputs = {**st["inputs"], **{k[1:]: np.array(v, dtype=float) for k, v in theta.items()}}
         np.random.seed(0)  # dropout: the same mask in every call
         result = st["calls"](self.forward, {a: inputs[a] for a in self.args}, f"{self.forward_name}(...)")
-        if not (isinstance(result, (tuple, list)) and len(result) == 2):
-            raise StudentError(self.forward_name, f"{self.forward_name} returned a {type(result).__name__}; "
-                               "expected (out, cache)")
-        return as_array(result[0], f"{self.forward_name}(...)[0]"), result[1]
+        k = len(self.douts)
+        if not (isinstance(result, (tuple, list)) and len(result) == k + 1):
+            outs = "out" if k == 1 else ", ".join(d[1:] for d in self.douts)
+            raise StudentError(self.forward_name, f"{self.forward_name} returned a {type(result).__name__}"
+                               f"{f' of {len(result)}' if isinstance(result, (tuple, list)) else ''}; expected "
+                               f"({outs}, cache), one output per upstream gradient of {self.name}")
+        return [as_array(r, f"{self.forward_name}(...)[{i}]") for i, r in enumerate(result[:k])], result[k]
 
     def prepare(self, label: str, seed: int = 0, timeout: float | None = None) -> dict[str, np.ndarray]:
         if self.unchecked:
@@ -252,8 +260,8 @@ class LayerPair(_Checked):
         calls = Calls(timeout)
         self._state = {**getattr(self, "_state", {}), label: {"inputs": inputs, "calls": calls}}
         theta = {f"d{k}": inputs[k] for k in differentiated(inputs)}
-        out, _ = self._forward(label, theta)
-        self._state[label]["dout"] = rng.standard_normal(out.shape)
+        outs, _ = self._forward(label, theta)
+        self._state[label]["dout"] = [rng.standard_normal(out.shape) for out in outs]
         return theta
 
     def diagnose(self, label: str, theta, yours, ref, wrong, seed: int = 0):
@@ -277,11 +285,11 @@ class LayerPair(_Checked):
 
     def evaluate(self, label: str, theta: Mapping[str, Any], part: str):
         st = self._state[label]
-        out, cache = self._forward(label, theta)
+        outs, cache = self._forward(label, theta)
         if part == "loss":
-            return float(np.sum(out * st["dout"]))
-        what = f"{self.name}(dout, cache)"
-        grads = st["calls"](self.obj, {"dout": st["dout"], "cache": cache}, what)
+            return float(sum(np.sum(out * dout) for out, dout in zip(outs, st["dout"])))
+        what = f"{self.name}({', '.join(self.douts)}, cache)"
+        grads = st["calls"](self.obj, {**dict(zip(self.douts, st["dout"])), "cache": cache}, what)
         names = list(theta)
         if len(names) == 1 and not isinstance(grads, (tuple, list)):
             grads = (grads,)
@@ -350,6 +358,6 @@ def recognise(module, name: str, obj: Any) -> list:
         return []
     forward = name.replace("_backward", "_forward").removesuffix("_alt")
     fn = vars(module).get(forward)
-    if not inspect.isfunction(fn) or _args(fn)[:1] != ["x"] or len(_args(obj)) != 2:
+    if not inspect.isfunction(fn) or _args(fn)[:1] != ["x"] or len(_args(obj)) < 2:
         return []
     return [LayerPair(name, module, forward)]
