@@ -346,3 +346,58 @@ def test_an_lstm_step_with_two_outputs_is_checked_through_both_and_a_wrong_dprev
         "*1 of 6 gradients WRONG (dprev_c)*",
     ])
     result.stdout.fnmatch_lines(["*lstm_backward * FAILED*"])
+
+
+def _independent(forward: str, args: dict) -> np.ndarray:
+    """The published checks' outputs computed here, without the example package."""
+    if forward == "affine_forward":
+        return args["x"].reshape(len(args["x"]), -1) @ args["w"] + args["b"]
+    if forward == "relu_forward":
+        return np.where(args["x"] > 0, args["x"], 0.0)
+    x, w, b, s, p = args["x"], args["w"], args["b"], args["conv_param"]["stride"], args["conv_param"]["pad"]
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    hh, ww = w.shape[2:]
+    rows, cols = range(0, xp.shape[2] - hh + 1, s), range(0, xp.shape[3] - ww + 1, s)
+    return np.array([[[[np.sum(xp[n, :, i:i + hh, j:j + ww] * w[f]) + b[f] for j in cols] for i in rows]
+                      for f in range(len(w))] for n in range(len(x))])
+
+
+@pytest.mark.parametrize("forward", ["affine_forward", "relu_forward", "conv_forward_naive"])
+def test_the_published_forward_checks_hold_as_printed_and_their_inputs_pass_the_backward_check(forward):
+    from gradcheck.courses.cs231n import published
+    from gradcheck.judge import check_function
+
+    worked, args = published.WORKED[forward], published.inputs(forward)
+    printed = np.array(worked["correct_out"])
+    assert np.abs(_independent(forward, args) - printed).max() <= published.PRINTED_ABS
+    layers = _module("layers.py")
+    out, _ = getattr(layers, forward)(**args)
+    assert published.rel_error(out, printed) < 1e-7  # the notebooks expect 1e-9 to 5e-8
+    arrays = [k for k in args if isinstance(args[k], np.ndarray)]
+    dout = np.random.default_rng(231).standard_normal(printed.shape)
+    backward = getattr(layers, forward.replace("forward", "backward"))
+
+    def cost(t):
+        return float(np.sum(getattr(layers, forward)(**{**args, **{k[1:]: t[k] for k in t}})[0] * dout))
+
+    def grad(t):
+        grads = backward(dout, getattr(layers, forward)(**{**args, **{k[1:]: t[k] for k in t}})[1])
+        return dict(zip([f"d{k}" for k in arrays], grads if isinstance(grads, tuple) else (grads,)))
+
+    assert check_function(cost, grad, {f"d{k}": args[k] for k in arrays}, oracles="fd").ok
+
+
+@pytest.mark.parametrize("loss", ["svm_loss", "softmax_loss"])
+def test_the_published_loss_checks_give_about_9_and_2_3_and_their_dx_passes(loss):
+    from gradcheck.courses.cs231n import layers as course_layers
+    from gradcheck.courses.cs231n import published
+    from gradcheck.judge import check_function
+
+    args = published.loss_inputs()
+    fn = getattr(_module("layers.py"), loss)
+    value, _ = fn(**args)
+    limit = {"svm_loss": 9.0, "softmax_loss": np.log(10)}[loss]
+    assert abs(value - limit) < 0.01 and abs(value - published.LOSS_CHECKS[loss]["expected"]) < 0.05
+    assert course_layers.hinge_kinks(args["x"], args["y"]) == []  # margins near 1: far from every kink
+    assert check_function(lambda t: fn(t["dx"], args["y"])[0], lambda t: {"dx": fn(t["dx"], args["y"])[1]},
+                          {"dx": args["x"]}, oracles="fd").ok
