@@ -104,7 +104,9 @@ class Net(Implementation):
     """A CS231n net with ``self.params`` and ``loss(X, y[, reg])`` -> ``(loss, grads)``.
 
     Checked against its own loss on data drawn to fit the sizes it was built with (integer class
-    labels); one check per label (``reg-0``, ``reg-0.1``, ``batchnorm-reg-0.1``, ...).
+    labels); one check per label (``reg-0``, ``reg-0.1``, ``batchnorm-reg-0.1``, ...), and ``hypothesis`` on
+    sizes drawn by Hypothesis (:data:`HYPOTHESIS_EXAMPLES` size sets at most, whatever ``--gradcheck-examples``
+    says: that option reaches only the reference models' ``[hypothesis]`` items).
     """
 
     kind = "self"
