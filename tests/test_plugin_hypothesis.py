@@ -248,10 +248,11 @@ def test_a_broken_submission_fails_its_import_item_only_and_gets_no_hypothesis_i
     assert "hypothesis" not in result.stdout.str()
 
 
-def test_a_self_consistency_class_gets_no_hypothesis_item(pytester):
+def test_a_cs231n_net_without_a_reference_model_gets_a_hypothesis_item_on_drawn_constructor_sizes(pytester):
     _copy(pytester, "correct/two_layer_net.py", "net.py")
     result = pytester.runpytest("--gradcheck", "net.py", "--collect-only", "-q")
-    assert "[hypothesis]" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["net.py::TwoLayerNet[[]reg-0[]]", "net.py::TwoLayerNet[[]reg-0.1[]]",
+                                 "net.py::TwoLayerNet[[]hypothesis[]]"])
 
 
 # Confirmation by independent oracles --------------------------------------------------------

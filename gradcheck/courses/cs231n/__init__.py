@@ -28,7 +28,7 @@ class Cs231nCourse(Course):
     models = ()
     conventions = (
         "a class with a params dict and loss(X, y) or loss(X, y, reg) -> (loss, grads) (CS231n), "
-        "checked against its own loss at small sizes, reg 0 and 0.1",
+        "checked against its own loss at small sizes, reg 0 and 0.1, and at sizes drawn by Hypothesis",
         "a CS231n layer pair NAME_forward(x, ...) -> (out, cache) and NAME_backward(dout, cache) -> "
         "the gradients of the forward's array inputs, checked through a random dout",
         "a CS231n loss softmax_loss(x, y) or svm_loss(x, y) -> (loss, dx)",

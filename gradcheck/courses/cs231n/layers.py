@@ -12,6 +12,11 @@ Inputs are drawn at small sizes with the structure each layer needs (``bn_param`
 ``conv_param``, ``pool_param``, ``dropout_param`` with a seed: the same mask in every call).
 Integer inputs (labels, word indices) and the ``*_param`` dicts are not differentiated.
 
+Kinks: a central difference straddling a kink measures the mean of the two slopes, which no right
+gradient equals, and its error estimate does not show it (the cost is a black box here; a reference
+model's relu pre-activations are watched instead). So the inputs are kept off them: an svm margin
+(:func:`hinge_kinks`) or a relu input within a few of the largest steps of 0 is moved off its kink.
+
 Imports: numpy; :mod:`gradcheck.students.implementation`.
 """
 
@@ -71,6 +76,54 @@ def _scores(rng) -> dict[str, Any]:
     return {"x": rng.standard_normal((5, 4)), "y": rng.integers(0, 4, size=5)}
 
 
+#: The largest relative step the difference oracles take on a black-box cost (``BLACK_BOX_LADDER``'s
+#: first, 2^-8); an input closer to a kink than a few of these is moved off it.
+_STEP = 2.0 ** -8
+KINK_STEPS = 4
+
+
+def _gap(*values) -> np.ndarray:
+    """A few of the largest steps the oracles take at these values (broadcast together)."""
+    scale = np.ones(np.broadcast_shapes(*(np.shape(v) for v in values)))
+    for v in values:
+        scale = np.maximum(scale, np.abs(v))
+    return KINK_STEPS * _STEP * scale
+
+
+def hinge_kinks(x: np.ndarray, y: np.ndarray, delta: float = 1.0) -> list[tuple[int, int]]:
+    """The ``(i, j)`` whose svm margin ``x[i, j] - x[i, y[i]] + delta`` is within a difference step of 0.
+
+    There the hinge ``max(0, margin)`` has a kink: a central difference straddling it measures the
+    mean of the two slopes, which no right ``dx`` equals, so such an input is never judged."""
+    n = np.arange(len(y))
+    correct = x[n, y][:, None]
+    margins = x - correct + delta
+    near = np.abs(margins) < _gap(x, correct)
+    near[n, y] = False
+    return [(int(i), int(j)) for i, j in zip(*np.nonzero(near))]
+
+
+def off_hinge_kinks(x: np.ndarray, y: np.ndarray, delta: float = 1.0) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """``x`` with every margin of :func:`hinge_kinks` moved twice the gap off its kink (its sign kept,
+    0 made positive), and the places moved. Only ``x[i, j]`` moves, so no other margin changes."""
+    x = np.array(x, dtype=float)
+    moved = hinge_kinks(x, y, delta)
+    for i, j in moved:
+        correct = x[i, y[i]]
+        margin = x[i, j] - correct + delta
+        x[i, j] = correct - delta + (1.0 if margin >= 0 else -1.0) * 2 * float(_gap(x[i, j], correct))
+    return x, moved
+
+
+def off_relu_kinks(x: np.ndarray) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+    """``x`` with every element within a difference step of relu's kink at 0 moved twice the gap off it."""
+    x = np.array(x, dtype=float)
+    near = np.abs(x) < _gap(x)
+    moved = [tuple(int(k) for k in idx) for idx in zip(*np.nonzero(near))]
+    x[near] = np.where(x[near] >= 0, 1.0, -1.0) * 2 * _gap(x[near])
+    return x, moved
+
+
 def _temporal_scores(rng) -> dict[str, Any]:
     mask = rng.uniform(size=(2, 3)) > 0.3
     mask[0, 0] = True
@@ -81,7 +134,8 @@ def _temporal_scores(rng) -> dict[str, Any]:
 DRAW: dict[str, Callable] = {
     "batchnorm": _norm((6, 4), (4,)), "layernorm": _norm((6, 4), (4,)),
     "spatial_batchnorm": _norm((2, 3, 4, 4), (3,)), "spatial_groupnorm": _norm((2, 4, 3, 3), (1, 4, 1, 1)),
-    "rnn_step": _recurrent(True, 1), "rnn": _recurrent(False, 1), "lstm": _recurrent(False, 4),
+    "rnn_step": _recurrent(True, 1), "rnn": _recurrent(False, 1),
+    "lstm_step": _recurrent(True, 4), "lstm": _recurrent(False, 4),
     "word_embedding": _embedding, "temporal_affine": _temporal,
 }
 #: Arguments never differentiated: drawn here, passed as they are.
@@ -120,6 +174,8 @@ def draw_inputs(forward: str, args: list[str], rng) -> tuple[dict[str, Any], str
         pool["x"] = rng.standard_normal((2, 3, 4, 4))
     if layer == "affine":
         pool["x"] = rng.standard_normal((N, 2, 2))  # any rank: reshaped to (N, D)
+    if layer == "relu":
+        pool["x"] = off_relu_kinks(pool["x"])[0]
     out = {}
     for a in args:
         if a in PARAMS:
@@ -161,33 +217,40 @@ class _Checked(Implementation):
 class LayerPair(_Checked):
     """``NAME_forward`` / ``NAME_backward`` (or ``NAME_backward_alt``) of a CS231n module."""
 
-    convention = "a CS231n layer pair NAME_forward(x, ...) -> (out, cache), NAME_backward(dout, cache) -> grads"
+    convention = ("a CS231n layer pair NAME_forward(x, ...) -> (out, cache), NAME_backward(dout, cache) -> grads "
+                  "(or several outputs: lstm_step_forward -> (next_h, next_c, cache), backward(dnext_h, dnext_c, cache))")
 
     def __init__(self, name: str, module, forward: str):
         super().__init__(name, None, getattr(module, name))
         self.forward_name = forward
         self.forward = getattr(module, forward)
         self.args = _args(self.forward)
+        self.douts = _args(self.obj)[:-1]  # one upstream gradient per output: dout, or dnext_h and dnext_c
         self.unchecked = draw_inputs(forward, self.args, np.random.default_rng(0))[1]
         self.labels = ["dout"]
 
     def state(self):
-        return {"forward_name": self.forward_name, "args": list(self.args), "unchecked": self.unchecked,
-                "labels": list(self.labels)}
+        return {"forward_name": self.forward_name, "args": list(self.args), "douts": list(self.douts),
+                "unchecked": self.unchecked, "labels": list(self.labels)}
 
     def title(self, label: str) -> str:
-        return (f"{self.name}(dout, cache) against the numerical gradient of sum({self.forward_name}"
-                f"({', '.join(self.args)})[0] * dout), dout drawn at random")
+        call = f"{self.forward_name}({', '.join(self.args)})"
+        summed = " + ".join(f"sum({call}[{i}] * {d})" for i, d in enumerate(self.douts))
+        return (f"{self.name}({', '.join(self.douts)}, cache) against the numerical gradient of {summed}, "
+                f"{' and '.join(self.douts)} drawn at random")
 
     def _forward(self, label: str, theta: Mapping[str, Any]):
         st = self._state[label]
         inputs = {**st["inputs"], **{k[1:]: np.array(v, dtype=float) for k, v in theta.items()}}
         np.random.seed(0)  # dropout: the same mask in every call
         result = st["calls"](self.forward, {a: inputs[a] for a in self.args}, f"{self.forward_name}(...)")
-        if not (isinstance(result, (tuple, list)) and len(result) == 2):
-            raise StudentError(self.forward_name, f"{self.forward_name} returned a {type(result).__name__}; "
-                               "expected (out, cache)")
-        return as_array(result[0], f"{self.forward_name}(...)[0]"), result[1]
+        k = len(self.douts)
+        if not (isinstance(result, (tuple, list)) and len(result) == k + 1):
+            outs = "out" if k == 1 else ", ".join(d[1:] for d in self.douts)
+            raise StudentError(self.forward_name, f"{self.forward_name} returned a {type(result).__name__}"
+                               f"{f' of {len(result)}' if isinstance(result, (tuple, list)) else ''}; expected "
+                               f"({outs}, cache), one output per upstream gradient of {self.name}")
+        return [as_array(r, f"{self.forward_name}(...)[{i}]") for i, r in enumerate(result[:k])], result[k]
 
     def prepare(self, label: str, seed: int = 0, timeout: float | None = None) -> dict[str, np.ndarray]:
         if self.unchecked:
@@ -197,8 +260,8 @@ class LayerPair(_Checked):
         calls = Calls(timeout)
         self._state = {**getattr(self, "_state", {}), label: {"inputs": inputs, "calls": calls}}
         theta = {f"d{k}": inputs[k] for k in differentiated(inputs)}
-        out, _ = self._forward(label, theta)
-        self._state[label]["dout"] = rng.standard_normal(out.shape)
+        outs, _ = self._forward(label, theta)
+        self._state[label]["dout"] = [rng.standard_normal(out.shape) for out in outs]
         return theta
 
     def diagnose(self, label: str, theta, yours, ref, wrong, seed: int = 0):
@@ -214,17 +277,19 @@ class LayerPair(_Checked):
             else:
                 found.append(mistakes.batchnorm_dx(yours["dx"], theta["dx"], theta["dgamma"], dout,
                                                    axis=0 if layer == "batchnorm" else 1))
+        if "conv" in layer and "dw" in wrong and "dw" in yours:
+            found.append(mistakes.conv_dw(yours["dw"], ref["dw"]))
         found += [mistakes.one_array(k, yours[k], ref[k], np.shape(theta["dx"])[0] if "dx" in theta else None)
                   for k in wrong if k in yours and k in ref]
         return mistakes.first(found)
 
     def evaluate(self, label: str, theta: Mapping[str, Any], part: str):
         st = self._state[label]
-        out, cache = self._forward(label, theta)
+        outs, cache = self._forward(label, theta)
         if part == "loss":
-            return float(np.sum(out * st["dout"]))
-        what = f"{self.name}(dout, cache)"
-        grads = st["calls"](self.obj, {"dout": st["dout"], "cache": cache}, what)
+            return float(sum(np.sum(out * dout) for out, dout in zip(outs, st["dout"])))
+        what = f"{self.name}({', '.join(self.douts)}, cache)"
+        grads = st["calls"](self.obj, {**dict(zip(self.douts, st["dout"])), "cache": cache}, what)
         names = list(theta)
         if len(names) == 1 and not isinstance(grads, (tuple, list)):
             grads = (grads,)
@@ -249,12 +314,19 @@ class Loss(_Checked):
     def state(self):
         return {"labels": list(self.labels), "args": list(self.args)}
 
+    def inputs(self, seed: int = 0) -> dict[str, Any]:
+        """The drawn ``x``, ``y`` (and ``mask``); for ``svm_loss``, every margin off its kink (:func:`off_hinge_kinks`)."""
+        inputs = LOSSES[self.name](np.random.default_rng([seed, 231]))
+        if self.name == "svm_loss":
+            inputs["x"], self.moved = off_hinge_kinks(inputs["x"], inputs["y"])
+        return inputs
+
     def title(self, label: str) -> str:
         call = f"{self.name}({', '.join(self.args)})"
         return f"{call}[1] against its own loss {call}[0], on drawn scores x and labels y"
 
     def prepare(self, label: str, seed: int = 0, timeout: float | None = None) -> dict[str, np.ndarray]:
-        inputs = LOSSES[self.name](np.random.default_rng([seed, 231]))
+        inputs = self.inputs(seed)
         rest = {k: v for k, v in inputs.items() if k != "x"}
         self._state = {**getattr(self, "_state", {}), label: {"rest": rest, "calls": Calls(timeout)}}
         return {"dx": inputs["x"]}
@@ -286,6 +358,6 @@ def recognise(module, name: str, obj: Any) -> list:
         return []
     forward = name.replace("_backward", "_forward").removesuffix("_alt")
     fn = vars(module).get(forward)
-    if not inspect.isfunction(fn) or _args(fn)[:1] != ["x"] or len(_args(obj)) != 2:
+    if not inspect.isfunction(fn) or _args(fn)[:1] != ["x"] or len(_args(obj)) < 2:
         return []
     return [LayerPair(name, module, forward)]

@@ -11,8 +11,12 @@ There is no reference model: the grads are checked against the class's own loss,
 whatever the constructor's defaults, with ``reg = 0`` and ``reg = 0.1`` (a ``loss`` argument when it
 has one, else a constructor argument and the ``reg`` attribute), and for a ``FullyConnectedNet`` with
 each normalization and with dropout (seeded: the same mask in every call) where it accepts them.
+``[hypothesis]`` builds it at sizes drawn by Hypothesis (:mod:`.strategy`: the constructor's sizes and N)
+until one fails, sampled elements against central differences as ``grad_check_sparse`` does, and shrinks
+them; the oracles then judge it at the smallest failing sizes (a crash there names them).
 
-Imports: numpy; :mod:`gradcheck.students.implementation`.
+Imports: numpy (hypothesis when ``[hypothesis]`` runs); :mod:`gradcheck.students.implementation`,
+:mod:`gradcheck.courses.cs231n.strategy`.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ...students.implementation import Calls, Implementation, StudentError, as_array, as_cost, required_args
-from . import mistakes
+from . import mistakes, strategy
 
 #: Small sizes for the constructors' size arguments, whatever their defaults.
 SIZES: dict[str, Any] = {
@@ -35,14 +39,12 @@ SIZES: dict[str, Any] = {
 }
 #: An image input (input_dim given as (C, H, W)) is made this small.
 IMAGE = (3, 6, 6)
-#: Other sizes, every one changed (and three hidden layers): code hard-wired to one size set fails here.
-RESIZED: dict[str, Any] = {
-    "input_size": 3, "input_dim": 3, "D": 3, "hidden_size": 6, "hidden_dim": 6, "H": 6, "hidden_dims": [3, 6, 2],
-    "output_size": 4, "num_classes": 4, "output_dim": 4, "C": 4, "num_filters": 3, "filter_size": 5,
-}
-RESIZED_IMAGE = (2, 4, 4)
 NUM_EXAMPLES = 6
 REGS = (0.0, 0.1)
+#: The item on sizes drawn by Hypothesis (:mod:`.strategy`), at reg 0.1: code hard-wired to one size set fails there.
+HYPOTHESIS = "hypothesis"
+#: Size sets it draws at most (before shrinking a failure), and elements of each parameter it samples on each.
+HYPOTHESIS_EXAMPLES, SAMPLED = 20, 3
 
 
 def _signature(fn) -> dict[str, inspect.Parameter]:
@@ -50,6 +52,27 @@ def _signature(fn) -> dict[str, inspect.Parameter]:
         return dict(inspect.signature(fn).parameters)
     except (TypeError, ValueError):
         return {}
+
+
+def _is_image(param: inspect.Parameter) -> bool:
+    """An ``input_dim=(C, H, W)`` argument (a conv net's)."""
+    return isinstance(param.default, tuple) and len(param.default) == 3
+
+
+def _constructor(name: str, kwargs: Mapping[str, Any]) -> str:
+    """``TwoLayerNet(input_dim=4, ..., dtype=float64)``: the call as the report shows it."""
+    shown = ", ".join(f"{k}={getattr(v, '__name__', v)}" if k == "dtype" else f"{k}={v!r}"
+                      for k, v in kwargs.items() if k != "N")
+    return f"{name}({shown})"
+
+
+def _difference(cost, theta: Mapping[str, np.ndarray], name: str, i: int, h: float) -> float:
+    """The central difference of ``cost`` along element ``i`` of ``theta[name]``, step ``h``."""
+    plus, minus = dict(theta), dict(theta)
+    plus[name], minus[name] = theta[name].copy(), theta[name].copy()
+    plus[name].flat[i] += h
+    minus[name].flat[i] -= h
+    return (cost(plus) - cost(minus)) / (2 * h)
 
 
 def looks_like_a_net(cls: type) -> bool:
@@ -64,10 +87,8 @@ def looks_like_a_net(cls: type) -> bool:
 
 
 def _variants(init: Mapping[str, inspect.Parameter]) -> list[tuple[str, dict[str, Any]]]:
-    """``(label prefix, constructor arguments)``: the plain net, each normalization, dropout, other sizes."""
+    """``(label prefix, constructor arguments)``: the plain net, each normalization, dropout."""
     out: list[tuple[str, dict[str, Any]]] = [("", {})]
-    resized = {p: RESIZED_IMAGE if isinstance(param.default, tuple) and len(param.default) == 3 else RESIZED[p]
-               for p, param in init.items() if p in RESIZED}
     if "normalization" in init:
         out += [("batchnorm-", {"normalization": "batchnorm"}), ("layernorm-", {"normalization": "layernorm"})]
     elif "use_batchnorm" in init:
@@ -76,8 +97,6 @@ def _variants(init: Mapping[str, inspect.Parameter]) -> list[tuple[str, dict[str
         out.append(("dropout-", {"dropout_keep_ratio": 0.75}))
     elif "dropout" in init:
         out.append(("dropout-", {"dropout": 0.5}))
-    if resized:
-        out.append(("resized-", resized))
     return out
 
 
@@ -85,7 +104,9 @@ class Net(Implementation):
     """A CS231n net with ``self.params`` and ``loss(X, y[, reg])`` -> ``(loss, grads)``.
 
     Checked against its own loss on data drawn to fit the sizes it was built with (integer class
-    labels); one check per label (``reg-0``, ``reg-0.1``, ``batchnorm-reg-0.1``, ...).
+    labels); one check per label (``reg-0``, ``reg-0.1``, ``batchnorm-reg-0.1``, ...), and ``hypothesis`` on
+    sizes drawn by Hypothesis (:data:`HYPOTHESIS_EXAMPLES` size sets at most, whatever ``--gradcheck-examples``
+    says: that option reaches only the reference models' ``[hypothesis]`` items).
     """
 
     kind = "self"
@@ -97,6 +118,8 @@ class Net(Implementation):
         self.reg_in_loss = "reg" in _signature(cls.loss)
         self.variants = {prefix: kwargs for prefix, kwargs in _variants(init)}
         self.labels = [f"reg-{r:g}" for r in REGS] + [f"{p}reg-{REGS[-1]:g}" for p in self.variants if p]
+        if any(p in strategy.KNOWN for p in init):  # sizes to draw: [hypothesis]
+            self.labels.append(HYPOTHESIS)
 
     def state(self):
         return {"reg_in_loss": self.reg_in_loss, "variants": dict(self.variants), "labels": list(self.labels)}
@@ -106,9 +129,15 @@ class Net(Implementation):
 
     @staticmethod
     def _reg(label: str) -> float:
+        if label == HYPOTHESIS:
+            return REGS[-1]
         return float(label.rpartition("reg-")[2])
 
     def title(self, label: str) -> str:
+        if label == HYPOTHESIS:
+            call = "loss(X, y, reg=0.1)" if self.reg_in_loss else "loss(X, y) with reg=0.1"
+            return (f"{self.name}.{call} against its own loss, built at sizes drawn by Hypothesis (the smallest "
+                    f"on which it fails, if any does; the parameters' shapes below show them)")
         prefix = label.rpartition("reg-")[0].rstrip("-")
         built = f" built with {self.variants[prefix + '-']}" if prefix else ""
         call = f"loss(X, y, reg={self._reg(label):g})" if self.reg_in_loss else f"loss(X, y) with reg={self._reg(label):g}"
@@ -117,7 +146,8 @@ class Net(Implementation):
     def data(self, label: str) -> dict:
         return {"reg": self._reg(label)}
 
-    def _build(self, label: str, calls: Calls):
+    def _build(self, label: str, calls: Calls, sizes: Mapping[str, Any] | None = None):
+        """The class built for ``label`` (student code): small sizes, or ``sizes`` (drawn) where given."""
         init = _signature(self.obj.__init__)
         reg = self._reg(label)
         kwargs: dict[str, Any] = {}
@@ -126,9 +156,10 @@ class Net(Implementation):
                 raise StudentError(f"{self.name}()", f"{self.name}() needs an argument {p!r} that gradcheck cannot "
                                    f"supply (it supplies {', '.join(sorted(SIZES))}); give it a default")
         for p, param in init.items():
-            if p in SIZES:
-                default = param.default
-                kwargs[p] = IMAGE if isinstance(default, tuple) and len(default) == 3 else SIZES[p]
+            if sizes is not None and p in sizes:
+                kwargs[p] = list(sizes[p]) if isinstance(sizes[p], list) else sizes[p]
+            elif p in SIZES:
+                kwargs[p] = IMAGE if _is_image(param) else SIZES[p]
         if "dtype" in init:
             kwargs["dtype"] = np.float64
         if "seed" in init:
@@ -137,36 +168,114 @@ class Net(Implementation):
             kwargs["reg"] = reg
         prefix = label.rpartition("reg-")[0]
         kwargs.update(self.variants.get(prefix, {}))
-        shown = ", ".join(f"{k}={getattr(v, '__name__', v)!r}" if k == "dtype" else f"{k}={v!r}" for k, v in kwargs.items())
         np.random.seed(0)
-        net = calls(self.obj, kwargs, f"{self.name}({shown})", kwargs=True)
+        net = calls(self.obj, kwargs, _constructor(self.name, kwargs), kwargs=True)
         if not self.reg_in_loss:
             net.reg = reg  # the attribute the loss reads, however the constructor set it
         return net, kwargs
 
     def prepare(self, label: str, seed: int = 0, timeout: float | None = None) -> dict[str, np.ndarray]:
-        """Build the class at small sizes and data that fit it (student code): the params to check at."""
+        """Build the class at small sizes and data that fit it (student code): the params to check at.
+
+        For ``[hypothesis]``: at the smallest drawn sizes on which it fails, or at the last drawn when none does."""
+        if label == HYPOTHESIS:
+            return self._search(seed, timeout)
+        return self._setup(label, seed, timeout)
+
+    def _setup(self, label: str, seed: int, timeout: float | None, sizes: Mapping[str, Any] | None = None):
         calls = Calls(timeout)
-        net, kwargs = self._build(label, calls)
+        net, kwargs = self._build(label, calls, sizes)
         if not isinstance(getattr(net, "params", None), dict) or not net.params:
             raise StudentError(f"{self.name}()", f"{self.name}() has no params dict to check")
         rng = np.random.default_rng(seed)
         params = {k: rng.standard_normal(np.shape(v)) * 0.5 for k, v in net.params.items()}
         shapes = [np.shape(v) for v in params.values()]
-        size = kwargs.get("input_dim", kwargs.get("input_size", kwargs.get("D")))
+        size = next((kwargs[k] for k in strategy.INPUTS if k in kwargs), None)
         if size is None:
             first = next((s for s in shapes if len(s) >= 2), None)
             if first is None:
                 raise StudentError(f"{self.name}()", f"{self.name}().params has no 2-D weight matrix to size the data by")
             size = first[0]
-        n_classes = kwargs.get("num_classes", kwargs.get("output_size"))
+        n_classes = next((kwargs[k] for k in strategy.CLASSES if k in kwargs), None)
         if n_classes is None:
             last = shapes[-1]
             n_classes = last[-1] if last else 2
-        X = rng.standard_normal((NUM_EXAMPLES, *(size if isinstance(size, tuple) else (size,))))
-        y = rng.integers(0, n_classes, size=NUM_EXAMPLES)
+        n = sizes["N"] if sizes is not None else NUM_EXAMPLES
+        X = rng.standard_normal((n, *(size if isinstance(size, tuple) else (size,))))
+        y = rng.integers(0, n_classes, size=n)
         self._problems = {**getattr(self, "_problems", {}), label: (net, X, y, calls)}
         return params
+
+    def _search(self, seed: int, timeout: float | None) -> dict[str, np.ndarray]:
+        """Hypothesis draws sizes until the net fails on some (a crash, a wrong shape, or an element of
+        its gradients off the central differences) and shrinks them: the params at the smallest failing
+        sizes (or the last drawn when none fails); a crash there is raised here, naming the sizes."""
+        import random
+
+        from hypothesis import HealthCheck, Phase, Verbosity, find, settings
+        from hypothesis.errors import NoSuchExample, Unsatisfiable
+
+        init = _signature(self.obj.__init__)
+        sizes = strategy.cs231n_sizes(init, image=any(_is_image(p) for p in init.values()))
+        seen: dict[str, Any] = {}
+
+        def fails(drawn: dict[str, Any]) -> bool:
+            if "timeout" in seen:  # each further try would wait as long: everything fails, nothing runs
+                return True
+            seen["last"] = drawn
+            try:
+                params = self._setup(HYPOTHESIS, seed, timeout, drawn)
+                return self._wrong(params, np.random.default_rng(seed)) is not None
+            except StudentError as exc:
+                if exc.timed_out or "did not return within" in str(exc):
+                    seen["timeout"] = (drawn, exc)
+                return True
+
+        search = settings(max_examples=HYPOTHESIS_EXAMPLES, database=None, deadline=None, derandomize=False,
+                          phases=(Phase.generate, Phase.shrink), suppress_health_check=list(HealthCheck),
+                          report_multiple_bugs=False, print_blob=False, verbosity=Verbosity.quiet)
+        try:
+            smallest = find(sizes, fails, settings=search, random=random.Random(seed))
+        except (NoSuchExample, Unsatisfiable):
+            smallest = None
+        drawn = seen["timeout"][0] if "timeout" in seen else smallest if smallest is not None else seen.get("last")
+        where = f"{_constructor(self.name, drawn)} and N={drawn['N']}" if drawn else "sizes drawn by Hypothesis"
+        what = f"{self.name} on {where}, the smallest sizes Hypothesis drew on which it fails (a size hard-wired?),"
+        try:
+            if "timeout" in seen:
+                raise seen["timeout"][1]
+            params = self._setup(HYPOTHESIS, seed, timeout, drawn)
+            if smallest is not None:  # a crash in the loss is raised here, naming the sizes
+                self._wrong(params, np.random.default_rng(seed))
+        except StudentError as exc:
+            raise StudentError(what, str(exc), exc.output, timed_out=exc.timed_out) from exc.__cause__
+        return params
+
+    def _wrong(self, theta: Mapping[str, np.ndarray], rng) -> str | None:
+        """A parameter whose gradient at ``theta`` is off at a few sampled elements (``grad_check_sparse``'s
+        way), or None.
+
+        Each element is differenced with two steps sized for the dtype the net computes in; where the two
+        disagree (a relu kink between them, float32 noise) the element is not judged."""
+        cost0 = self.evaluate(HYPOTHESIS, theta, "loss")
+        grads = self.evaluate(HYPOTHESIS, theta, "grads")
+        eps = max(np.finfo(getattr(cost0, "dtype", np.float64)).eps,
+                  *(np.finfo(g.dtype if g.dtype.kind == "f" else np.float64).eps for g in grads.values()))
+        steps, tol = (10 * eps ** (1 / 3), eps ** (1 / 3)), 30 * eps ** 0.5
+
+        def cost(t):
+            return float(self.evaluate(HYPOTHESIS, t, "loss"))
+
+        for k, v in theta.items():
+            if np.shape(grads[k]) != v.shape:
+                return k
+            for i in rng.choice(v.size, size=min(v.size, SAMPLED), replace=False):
+                fd = [_difference(cost, theta, k, int(i), h) for h in steps]
+                if abs(fd[0] - fd[1]) > tol * (1 + abs(fd[1])):
+                    continue
+                if not abs(grads[k].flat[i] - fd[1]) <= tol * (1 + abs(fd[1])):
+                    return k
+        return None
 
     def evaluate(self, label: str, theta: Mapping[str, Any], part: str):
         """The class's own loss (``part="loss"``) or grads (``"grads"``) at ``theta`` (student code)."""
@@ -196,10 +305,12 @@ class Net(Implementation):
     def diagnose(self, label: str, theta, yours, ref, wrong, seed: int = 0):
         """The catalog's finding on the wrong arrays (judge side: no student code runs here)."""
         reg = self._reg(label)
-        return mistakes.first(
-            mistakes.reg_gradient(k, yours[k], ref[k], theta[k], reg) or mistakes.one_array(k, yours[k], ref[k],
-                                                                                         NUM_EXAMPLES)
-            for k in wrong if k in yours and k in ref)
+        n = None if label == HYPOTHESIS else NUM_EXAMPLES  # drawn there
+        found = [mistakes.reg_gradient(k, yours[k], ref[k], theta[k], reg) or mistakes.one_array(k, yours[k], ref[k], n)
+                 for k in wrong if k in yours and k in ref]
+        if label == HYPOTHESIS:
+            found.append(mistakes.hard_wired_sizes({k: np.shape(v) for k, v in theta.items()}))
+        return mistakes.first(found)
 
     def problem(self, label: str, seed: int = 0, timeout: float | None = None):
         """``(cost, grad, params, finish)`` for the oracles."""
