@@ -157,11 +157,7 @@ class LLayer(Implementation):
         return raw, calls.problems, calls.output.getvalue()
 
     def interface_problems(self, case, raw):
-        if "cost" not in raw:
-            return []
-        what, value = raw["cost"]
-        got, want = as_cost(value, what, []), float(DEEP.forward(case.inputs, case.params)["J"])
-        return [] if close(got, want) else [f"{what} is {got!r} but J = {want!r} here ({COST_FORMULA})."]
+        return _cost_problems(raw, float(DEEP.forward(case.inputs, case.params)["J"]), COST_FORMULA)
 
     def call_lines(self, case, module, names):
         return _pair_lines(case, module, names, ("L_model_forward", "AL, caches", "X, parameters"),
@@ -215,6 +211,25 @@ class GradientCheckingPair(Implementation):
     def call_lines(self, case, module, names):
         return _pair_lines(case, module, names, ("forward_propagation_n", "cost, cache", "X, Y, parameters"),
                            ("backward_propagation_n", "X, Y, cache"))
+
+
+def _forward_pair(calls, fn, case, output: str, what: str = "forward_propagation(X, parameters)",
+                  extra: Mapping[str, Any] | None = None, kwargs: bool = False) -> tuple:
+    """``forward_propagation(X, parameters, ...)``'s ``(output, cache)``, or the student's error saying so."""
+    result = calls(fn, {"X": case.inputs["X"], "parameters": case.params, **(extra or {})}, what,
+                   **({"kwargs": True} if kwargs else {}))
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise StudentError(what, f"{what} returned a {type(result).__name__}; expected ({output}, cache)")
+    return result[0], result[1]
+
+
+def _cost_problems(raw: Mapping[str, Any], want: float, formula: str) -> list[str]:
+    """The ``[interface]`` verdict on a cost the student's function returned: right, or what J is here."""
+    if "cost" not in raw:
+        return []
+    what, value = raw["cost"]
+    got = as_cost(value, what, [])
+    return [] if close(got, want) else [f"{what} is {got!r} but J = {want!r} here ({formula})."]
 
 
 def _pair_lines(case, module: str, names, forward: tuple[str, str, str], backward: tuple[str, str]):
@@ -311,11 +326,8 @@ class PlanarPair(Implementation):
 
     def _run(self, case, calls, out):
         inputs = case.inputs
-        what = "forward_propagation(X, parameters)"
-        result = calls(self.obj.forward_propagation, {"X": inputs["X"], "parameters": case.params}, what)
-        if not (isinstance(result, (tuple, list)) and len(result) == 2):
-            raise StudentError(what, f"{what} returned a {type(result).__name__}; expected (A2, cache)")
-        A2, cache = as_array(result[0], "A2"), result[1]
+        A2, cache = _forward_pair(calls, self.obj.forward_propagation, case, "A2")
+        A2 = as_array(A2, "A2")
         what = "backward_propagation(parameters, cache, X, Y)"
         grads = calls(self.obj.backward_propagation,
                       {"parameters": case.params, "cache": cache, "X": inputs["X"], "Y": inputs["Y"]}, what)
@@ -330,23 +342,16 @@ class PlanarPair(Implementation):
         raw: dict = {}
         with calling(timeout) as calls:
             if self.cost_args:
-                what = "forward_propagation(X, parameters)"
-                result = calls(self.obj.forward_propagation, {"X": case.inputs["X"], "parameters": case.params}, what)
-                if not (isinstance(result, (tuple, list)) and len(result) == 2):
-                    raise StudentError(what, f"{what} returned a {type(result).__name__}; expected (A2, cache)")
-                args = {"A2": as_array(result[0], "A2"), "Y": case.inputs["Y"], "parameters": case.params}
+                A2, _ = _forward_pair(calls, self.obj.forward_propagation, case, "A2")
+                args = {"A2": as_array(A2, "A2"), "Y": case.inputs["Y"], "parameters": case.params}
                 what = f"compute_cost({', '.join(['A2', 'Y', 'parameters'][:len(self.cost_args)])})"
                 value = calls(self.obj.compute_cost, dict(list(args.items())[:len(self.cost_args)]), what)
                 raw["cost"] = (what, as_array(value, what))
         return raw, calls.problems, calls.output.getvalue()
 
     def interface_problems(self, case, raw):
-        if "cost" not in raw:
-            return []
-        what, value = raw["cost"]
-        got, want = as_cost(value, what, []), float(PLANAR.cost(case.inputs, case.params))
-        return [] if close(got, want) else [f"{what} is {got!r} but J = {want!r} here "
-                                            "(J = -1/m * sum(Y*log(A2) + (1-Y)*log(1-A2)))."]
+        return _cost_problems(raw, float(PLANAR.cost(case.inputs, case.params)),
+                              "J = -1/m * sum(Y*log(A2) + (1-Y)*log(1-A2))")
 
     def strategy(self):
         from .strategy import planar_cases
@@ -380,25 +385,18 @@ class RegularisedPair(Implementation):
         with calling(timeout) as calls:
             if self.has_interface:
                 inputs = case.inputs
-                what = "forward_propagation(X, parameters)"
-                result = calls(self.obj.forward_propagation, {"X": inputs["X"], "parameters": case.params}, what)
-                if not (isinstance(result, (tuple, list)) and len(result) == 2):
-                    raise StudentError(what, f"{what} returned a {type(result).__name__}; expected (A3, cache)")
+                A3, _ = _forward_pair(calls, self.obj.forward_propagation, case, "A3")
                 lambd = float(inputs["lambd"])
                 what = f"compute_cost_with_regularization(A3, Y, parameters, {lambd!r})"
                 value = calls(self.obj.compute_cost_with_regularization,
-                              {"A3": as_array(result[0], "A3"), "Y": inputs["Y"], "parameters": case.params,
+                              {"A3": as_array(A3, "A3"), "Y": inputs["Y"], "parameters": case.params,
                                "lambd": lambd}, what)
                 raw["cost"] = (what, as_array(value, what))
         return raw, calls.problems, calls.output.getvalue()
 
     def interface_problems(self, case, raw):
-        if "cost" not in raw:
-            return []
-        what, value = raw["cost"]
-        got, want = as_cost(value, what, []), float(DEEP_REG.cost(case.inputs, case.params))
-        return [] if close(got, want) else [f"{what} is {got!r} but J = {want!r} here ({COST_FORMULA} "
-                                            "+ lambd/(2m) * sum of every W**2)."]
+        return _cost_problems(raw, float(DEEP_REG.cost(case.inputs, case.params)),
+                              f"{COST_FORMULA} + lambd/(2m) * sum of every W**2")
 
     @classmethod
     def fits(cls, module: types.ModuleType) -> bool:
@@ -412,13 +410,10 @@ class RegularisedPair(Implementation):
 
     def _run(self, case, calls, out):
         inputs = case.inputs
-        what = "forward_propagation(X, parameters)"
-        result = calls(self.obj.forward_propagation, {"X": inputs["X"], "parameters": case.params}, what)
-        if not (isinstance(result, (tuple, list)) and len(result) == 2):
-            raise StudentError(what, f"{what} returned a {type(result).__name__}; expected (A3, cache)")
+        _, cache = _forward_pair(calls, self.obj.forward_propagation, case, "A3")
         what = "backward_propagation_with_regularization(X, Y, cache, lambd)"
         grads = calls(self.obj.backward_propagation_with_regularization,
-                      {"X": inputs["X"], "Y": inputs["Y"], "cache": result[1], "lambd": float(inputs["lambd"])}, what)
+                      {"X": inputs["X"], "Y": inputs["Y"], "cache": cache, "lambd": float(inputs["lambd"])}, what)
         _store_deep(out, case, grads, what)
 
     def strategy(self):
@@ -473,11 +468,8 @@ class DropoutPair(Implementation):
         inputs = case.inputs
         keep = float(inputs["keep_prob"])
         what = f"forward_propagation_with_dropout(X, parameters, keep_prob={keep!r})"
-        result = calls(self.obj.forward_propagation_with_dropout,
-                       {"X": inputs["X"], "parameters": case.params, "keep_prob": keep}, what, kwargs=True)
-        if not (isinstance(result, (tuple, list)) and len(result) == 2):
-            raise StudentError(what, f"{what} returned a {type(result).__name__}; expected (A3, cache)")
-        cache = result[1]
+        _, cache = _forward_pair(calls, self.obj.forward_propagation_with_dropout, case, "A3", what,
+                                 {"keep_prob": keep}, kwargs=True)
         if not (isinstance(cache, (tuple, list)) and len(cache) == len(DROPOUT_CACHE)):
             raise StudentError(what, f"{what}'s cache is not the course's tuple ({', '.join(DROPOUT_CACHE)})")
         masks = [np.asarray(cache[DROPOUT_CACHE.index(k)]) for k in ("D1", "D2")]
