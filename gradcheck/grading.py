@@ -88,7 +88,8 @@ def _telling(result: CheckResult) -> tuple:
         values = np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in case.params.values()] or [[0.0]])
         distinct_values = min(len(np.unique(values)), 2)
         distinct_dims = len(set(case.dims.values()))
-    return (result.mistake is not None, result.check != "hypothesis", distinct_values, distinct_dims)
+    return (result.mistake is not None, result.check != "hypothesis", not result.data.get("not_run"),
+            distinct_values, distinct_dims)
 
 
 def lead(results: Iterable[CheckResult]) -> CheckResult | None:
@@ -189,6 +190,9 @@ class Grader:
     mode: str = "auto"
     budget: float = 10.0
     _outcomes: dict = field(default_factory=dict, repr=False)
+    #: Implementations that ran past the time limit: the case, and the message. Their further cases fail
+    #: at once rather than each waiting as long (a hang is seldom particular to one case).
+    _hung: dict = field(default_factory=dict, repr=False)
 
     def options(self) -> dict[str, Any]:
         from .tolerance import SAFETY
@@ -207,14 +211,27 @@ class Grader:
     def outcome(self, impl: Implementation, case) -> Outcome:
         key = (id(impl), case.name)
         if key not in self._outcomes:
+            hung = self._hung_error(impl, case.name)
             try:
+                if hung is not None:
+                    raise hung
                 self._outcomes[key] = impl.run(case, self.timeout)
             except StudentError as exc:
                 self._outcomes[key] = exc
+                if exc.timed_out and hung is None:
+                    self._hung[id(impl)] = (case.name, str(exc))
         value = self._outcomes[key]
         if isinstance(value, StudentError):
             raise value
         return value
+
+    def _hung_error(self, impl: Implementation, where: str) -> StudentError | None:
+        """The verdict for a further call of an implementation that already ran past the time limit."""
+        if id(impl) not in self._hung:
+            return None
+        first = self._hung[id(impl)][0]
+        limit = f" (--gradcheck-timeout={self.timeout:g} s)" if self.timeout else ""
+        return StudentError(impl.name, f"not run: {impl.name} timed out on {first}{limit}", timed_out=True)
 
     # The checks -------------------------------------------------------------------------
 
@@ -227,6 +244,7 @@ class Grader:
         try:
             outcome = self.outcome(impl, case)
         except StudentError as exc:
+            result.data["not_run"] = bool(exc.timed_out and self._hung.get(id(impl), (case.name,))[0] != case.name)
             return _errored(result, exc)
         oracles, notes = self.judging_oracles()
         if not oracles:
@@ -348,6 +366,10 @@ class Grader:
         from .students.drawn import check_drawn
 
         result = CheckResult("hypothesis", "hypothesis")
+        hung = self._hung_error(impl, "networks drawn by Hypothesis")
+        if hung is not None:
+            result.data["not_run"] = True
+            return _errored(result, hung)
         found = check_drawn(impl, examples=self.examples, seed=self.seed, timeout=self.timeout,
                             use_jax="jax" in self.judging_oracles()[0], module=module, reproduce=reproduce,
                             explain_error=student_traceback)

@@ -202,3 +202,15 @@ def test_an_import_that_fails_at_random_cannot_split_collection_under_xdist(pyte
         assert result.ret in (0, 1) and _items(report, "bad.py")
         (pytester.path / "grades.json").unlink()
         shutil.rmtree(pytester.path / "subs")
+
+
+def test_after_one_timeout_the_further_cases_fail_at_once_naming_where_it_hung(pytester):
+    # A hang is waited out once per implementation, not once per case: a folder with one hanging student
+    # costs one time limit (the other cases and [hypothesis] say where it hung).
+    bad, _ = FAULTS["a disarmed timer"]
+    result, report = _run(pytester, bad)
+    checks = [c for c in _items(report, "bad.py") if c.get("check") != "shapes"]
+    timed_out = [c for c in checks if "did not return within --gradcheck-timeout=2 s" in json.dumps(c)]
+    not_run = [c for c in checks if "not run: backprop timed out on" in json.dumps(c)]
+    assert len(timed_out) == 1 and len(not_run) == len(checks) - 1 >= 5, checks
+    result.stdout.fnmatch_lines(["*not run: backprop timed out on single-example (--gradcheck-timeout=2 s)*"])
