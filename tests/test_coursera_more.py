@@ -6,25 +6,17 @@ import importlib.util
 from pathlib import Path
 
 import jax.monitoring  # noqa: F401
-import pytest
 import scipy.optimize  # noqa: F401
 
 # pytester drops the modules an inner run imported; importing the heavy ones here keeps them (see test_plugin)
 import gradcheck.oracles.jax  # noqa: F401
 from gradcheck.courses.coursera.conventions import LLayer
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from ._examples import EXAMPLES
+from ._examples import copy_example as _copy
+
 FD = "--gradcheck-oracles=fd"
 OLDER = "correct/deep_l_layer_older.py"
-
-
-def _copy(pytester: pytest.Pytester, example: str, dest: str, *, replace: tuple[str, str] = ("", "")) -> Path:
-    path = pytester.path / dest
-    source = (EXAMPLES / example).read_text()
-    if replace[0]:
-        assert replace[0] in source, replace[0]
-    path.write_text(source.replace(*replace))
-    return path
 
 
 def _module(path: Path):

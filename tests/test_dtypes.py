@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jax.monitoring  # noqa: F401
 import numpy as np
@@ -14,17 +13,9 @@ import scipy.optimize  # noqa: F401
 import gradcheck.oracles.jax  # noqa: F401
 from gradcheck.students.implementation import as_cost, close
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from ._examples import copy_example as _copy
+
 FLOAT32 = "correct/neural_network_float32.py"
-
-
-def _copy(pytester: pytest.Pytester, example: str, dest: str, *, replace: tuple[str, str] = ("", "")) -> Path:
-    source = (EXAMPLES / example).read_text()
-    if replace[0]:
-        assert replace[0] in source, replace[0]
-    path = pytester.path / dest
-    path.write_text(source.replace(*replace))
-    return path
 
 
 def test_a_float32_notes_class_passes_every_item_with_the_float32_note(pytester):

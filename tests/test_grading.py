@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,21 +16,16 @@ import gradcheck.grading
 import gradcheck.students.drawn
 from gradcheck.course import courses
 
+from ._examples import EXAMPLES
+from ._examples import copy_example as _copy
+
 # In-process pytester runs restore sys.modules afterwards, dropping what they imported first; the
 # modules check_submission uses in this process are imported here, at collection, so that they stay.
 courses()
 
 pytest_plugins = ["pytester"]
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 DAL_WRONG = ("dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))", "dAL = -(np.divide(Y, AL) - np.divide(1 - Y, AL))")
-
-
-def _copy(pytester: pytest.Pytester, example: str, dest: str | None = None, *, replace=("", "")) -> Path:
-    path = pytester.path / (dest or Path(example).name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text((EXAMPLES / example).read_text().replace(*replace))
-    return path
 
 
 # One bug, one message ----------------------------------------------------------------------

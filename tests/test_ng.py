@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import jax.monitoring  # noqa: F401
 import numpy as np
 import pytest
@@ -15,18 +13,10 @@ from gradcheck import make_case
 from gradcheck.course import get_course, get_model
 from gradcheck.courses.ng import debug_network, debug_weights
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from ._examples import copy_example as _copy
+
 FD = "--gradcheck-oracles=fd"
 FEW = "--gradcheck-examples=10"
-
-
-def _copy(pytester: pytest.Pytester, example: str, dest: str, *, replace: tuple[str, str] = ("", "")) -> Path:
-    path = pytester.path / dest
-    source = (EXAMPLES / example).read_text()
-    if replace[0]:
-        assert replace[0] in source, replace[0]
-    path.write_text(source.replace(*replace))
-    return path
 
 
 # The reference ------------------------------------------------------------------------------------

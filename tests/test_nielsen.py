@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import jax.monitoring  # noqa: F401
 import numpy as np
@@ -15,14 +14,10 @@ import gradcheck.oracles.jax  # noqa: F401
 from gradcheck import make_case
 from gradcheck.course import get_course, get_model
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from ._examples import EXAMPLES
+from ._examples import copy_example as _copy
+
 FD = "--gradcheck-oracles=fd"
-
-
-def _copy(pytester: pytest.Pytester, example: str, dest: str) -> Path:
-    path = pytester.path / dest
-    path.write_text((EXAMPLES / example).read_text())
-    return path
 
 
 # The reference, against a formula written out element by element -----------------------------

@@ -15,17 +15,10 @@ import scipy.optimize  # noqa: F401
 # them here keeps them (and the JAX oracle's compilation cache) for the whole session.
 import gradcheck.oracles.jax  # noqa: F401
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from ._examples import EXAMPLES
+from ._examples import copy_example as _copy
+
 FD = "--gradcheck-oracles=fd"  # the cheapest oracle, where the test is not about oracles
-
-
-def _copy(pytester: pytest.Pytester, example: str, dest: str | None = None, *,
-          replace: tuple[str, str] = ("", "")) -> Path:
-    """An example written into the test folder, with one edit ``replace = (old, new)`` made in it."""
-    path = pytester.path / (dest or Path(example).name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text((EXAMPLES / example).read_text().replace(*replace))  # ("", "") leaves it as it is
-    return path
 
 
 def _write(pytester: pytest.Pytester, dest: str, source: str) -> Path:

@@ -22,16 +22,12 @@ import gradcheck.oracles.jax  # noqa: F401
 import gradcheck.students.drawn as drawn
 from gradcheck.students.recognise import recognise
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from ._examples import EXAMPLES
+from ._examples import copy_example as _copy
+
 FD = "--gradcheck-oracles=fd"
 FEW = "--gradcheck-examples=20"
 CORRECT_EXAMPLES = int(os.environ.get("GRADCHECK_TEST_EXAMPLES", "500"))
-
-
-def _copy(pytester: pytest.Pytester, example: str, dest: str) -> Path:
-    path = pytester.path / dest
-    path.write_text((EXAMPLES / example).read_text())
-    return path
 
 
 def _write(pytester: pytest.Pytester, dest: str, source: str) -> Path:
