@@ -190,8 +190,8 @@ class Grader:
     mode: str = "auto"
     budget: float = 10.0
     _outcomes: dict = field(default_factory=dict, repr=False)
-    #: Implementations that ran past the time limit: the case, and the message. Their further cases fail
-    #: at once rather than each waiting as long (a hang is seldom particular to one case).
+    #: Implementations that ran past the time limit, by id, and the case they did it on. Their further
+    #: cases fail at once rather than each waiting as long (a hang is seldom particular to one case).
     _hung: dict = field(default_factory=dict, repr=False)
 
     def options(self) -> dict[str, Any]:
@@ -219,7 +219,7 @@ class Grader:
             except StudentError as exc:
                 self._outcomes[key] = exc
                 if exc.timed_out and hung is None:
-                    self._hung[id(impl)] = (case.name, str(exc))
+                    self._hung[id(impl)] = case.name
         value = self._outcomes[key]
         if isinstance(value, StudentError):
             raise value
@@ -229,7 +229,7 @@ class Grader:
         """The verdict for a further call of an implementation that already ran past the time limit."""
         if id(impl) not in self._hung:
             return None
-        first = self._hung[id(impl)][0]
+        first = self._hung[id(impl)]
         limit = f" (--gradcheck-timeout={self.timeout:g} s)" if self.timeout else ""
         return StudentError(impl.name, f"not run: {impl.name} timed out on {first}{limit}", timed_out=True)
 
@@ -244,7 +244,7 @@ class Grader:
         try:
             outcome = self.outcome(impl, case)
         except StudentError as exc:
-            result.data["not_run"] = bool(exc.timed_out and self._hung.get(id(impl), (case.name,))[0] != case.name)
+            result.data["not_run"] = self._hung.get(id(impl), case.name) != case.name  # it hung on another case
             return _errored(result, exc)
         oracles, notes = self.judging_oracles()
         if not oracles:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
-import io
 import json
 import os
 import platform
@@ -98,9 +97,14 @@ def _key(function: str, model, arrays: Mapping[str, Mapping[str, Any]], options:
     return digest.hexdigest()
 
 
-def _read(key: str) -> tuple | None:
+def _entry(function: str, model, inputs, params, options: Mapping[str, Any]) -> Path:
+    """The file that holds (or will hold) ``function``'s answer on these arrays and options."""
+    return _directory() / f"{_key(function, model, {'inputs': inputs, 'params': params}, options)}.npz"
+
+
+def _read(entry: Path) -> tuple | None:
     try:
-        with np.load(_directory() / f"{key}.npz", allow_pickle=False) as data:
+        with np.load(entry, allow_pickle=False) as data:
             layout = json.loads(str(data["__layout__"]))
             out: list[Any] = []
             for i, part in enumerate(layout):
@@ -113,7 +117,7 @@ def _read(key: str) -> tuple | None:
         return None
 
 
-def _write(key: str, value: tuple) -> None:
+def _write(entry: Path, value: tuple) -> None:
     arrays: dict[str, np.ndarray] = {}
     layout: list[Any] = []
     for i, part in enumerate(value):
@@ -125,15 +129,12 @@ def _write(key: str, value: tuple) -> None:
             arrays[f"{i}"] = np.asarray(int(part))
     arrays["__layout__"] = np.asarray(json.dumps(layout))
     try:
-        directory = _directory()
-        directory.mkdir(parents=True, exist_ok=True)
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
-            f.write(buffer.getvalue())
-        os.replace(tmp, directory / f"{key}.npz")  # atomic: a reader sees all of an entry or none
-        _prune(directory)
+            np.savez(f, **arrays)
+        os.replace(tmp, entry)  # atomic: a reader sees all of an entry or none
+        _prune(entry.parent)
     except OSError:  # a read-only or full disk: the answer is just not remembered
         return
 
@@ -150,11 +151,11 @@ def _prune(directory: Path) -> None:
 def _remembered(function: str, model, inputs, params, options: dict, compute) -> tuple:
     if not _enabled():
         return compute()
-    key = _key(function, model, {"inputs": inputs, "params": params}, options)
-    value = _read(key)
+    entry = _entry(function, model, inputs, params, options)
+    value = _read(entry)
     if value is None:
         value = compute()
-        _write(key, value)
+        _write(entry, value)
     return value
 
 
@@ -186,8 +187,7 @@ def remembers(model, inputs: Mapping[str, Any], params: Mapping[str, Any], *, ul
     """Whether :func:`roundoff_spread` with these arguments can be answered without importing JAX."""
     if not _enabled() or not _jax_here():
         return False
-    options = {"ulps": ulps, "patterns": patterns, "seed": seed}
-    return (_directory() / f"{_key('roundoff_spread', model, {'inputs': inputs, 'params': params}, options)}.npz").is_file()
+    return _entry("roundoff_spread", model, inputs, params, {"ulps": ulps, "patterns": patterns, "seed": seed}).is_file()
 
 
 def roundoff_spread(model, inputs: Mapping[str, Any], params: Mapping[str, Any], *, ulps: float, patterns: int,
