@@ -164,7 +164,7 @@ class Calls:
                 result = fn(**given) if kwargs else fn(*given.values())
         except StudentTimeout:
             raise StudentError(what, f"{what} did not return within --gradcheck-timeout={self.timeout:g} s",
-                               self.output.getvalue()) from None
+                               self.output.getvalue(), timed_out=True) from None
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt) and not CATCH_ALL:
                 raise
