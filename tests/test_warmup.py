@@ -136,3 +136,19 @@ def test_nothing_is_remembered_when_turned_off(cache_home, monkeypatch):
     monkeypatch.setenv("GRADCHECK_JAX_CACHE", "0")
     _spread(load_case("single-example"))
     assert not cache_home.exists() or not any(cache_home.iterdir())
+
+
+def test_the_folder_keeps_its_size_and_the_entries_a_run_reads(cache_home, monkeypatch):
+    from gradcheck.oracles import remembered
+
+    monkeypatch.setattr(remembered, "MAX_ENTRIES", 8)
+    monkeypatch.setattr(remembered, "_room", None)
+    case = load_case("three-examples")
+    _spread(case)
+    for i in range(30):  # a check of many random networks, the worked example read between them
+        _spread(case)
+        moved = {**case.params, "W1": case.params["W1"] + 1e-9 * (i + 1)}
+        remembered.roundoff_spread(case.model, case.inputs, moved, ulps=4, patterns=2)
+        assert len(list(cache_home.glob("*.npz"))) <= 8
+    assert len(list(cache_home.glob("*.npz"))) >= 4
+    assert remembered.remembers(case.model, case.inputs, case.params, ulps=4, patterns=2)

@@ -139,13 +139,26 @@ def _write(entry: Path, value: tuple) -> None:
         return
 
 
+#: Writes this process may still make before the folder could hold more than MAX_ENTRIES (None: not
+#: counted yet). The folder is listed on a process's first write and then only when it could be full,
+#: so checking many random networks does not list it once per network.
+_room: int | None = None
+
+
 def _prune(directory: Path) -> None:
-    entries = list(directory.glob("*.npz"))
-    if len(entries) <= MAX_ENTRIES:
+    """Keep at most MAX_ENTRIES entries; the least recently used go first (a hit refreshes its entry)."""
+    global _room
+    if _room is not None and _room > 0:
+        _room -= 1
         return
-    entries.sort(key=lambda p: p.stat().st_mtime)
-    for path in entries[: len(entries) - MAX_ENTRIES // 2]:
-        path.unlink(missing_ok=True)
+    with os.scandir(directory) as listing:
+        entries = [e for e in listing if e.name.endswith(".npz")]
+    if len(entries) > MAX_ENTRIES:
+        entries.sort(key=lambda e: e.stat().st_mtime)
+        for e in entries[: len(entries) - MAX_ENTRIES // 2]:
+            Path(e.path).unlink(missing_ok=True)
+        entries = entries[len(entries) - MAX_ENTRIES // 2:]
+    _room = MAX_ENTRIES - len(entries)
 
 
 def _remembered(function: str, model, inputs, params, options: dict, compute) -> tuple:
@@ -156,6 +169,11 @@ def _remembered(function: str, model, inputs, params, options: dict, compute) ->
     if value is None:
         value = compute()
         _write(entry, value)
+    else:
+        try:
+            os.utime(entry)  # used: the pruning keeps the entries a run reads, not only the newest written
+        except OSError:
+            pass
     return value
 
 
