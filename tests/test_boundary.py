@@ -7,7 +7,8 @@ Every test puts one bad submission beside a correct one (``fine.py``) and checks
 from __future__ import annotations
 
 import json
-import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -165,21 +166,48 @@ CHEATS = {
     "np.seterr and warnings at import": ("import warnings", "np.seterr(all='raise')\nwarnings.simplefilter('error')\n"),
     "a neighbour rewritten": ("import os, pathlib", """
         for p in pathlib.Path(os.path.dirname(os.path.abspath(__file__))).glob("*.py"):
-            if p.name != "bad.py":
+            if p.name != os.path.basename(__file__):
                 p.write_text("raise SystemExit('rewritten')")
     """),
 }
 
 
+FLAKY = _hostile("import os", "if os.getpid() % 2:\n    raise ImportError('flaky')\n")
+
+
+def _cheat_file(cheat: str) -> str:
+    return f"cheat{list(CHEATS).index(cheat)}.py"
+
+
+@pytest.fixture(scope="module")
+def under_xdist(tmp_path_factory):
+    """One ``-n 2`` run of a folder holding ``fine.py``, every cheat (each also wrong: its delta3 doubled,
+    so a cheat that worked would pass it) and three imports that fail at random: each cheat is tried
+    beside a correct neighbour and beside every other cheat."""
+    folder = tmp_path_factory.mktemp("xdist")
+    (folder / "subs").mkdir()
+    (folder / "subs" / "fine.py").write_text(CORRECT)
+    for cheat, (imports, before) in CHEATS.items():
+        wrong = _hostile(imports, before).replace("delta3 = -(y - yHat)", "delta3 = 2 * -(y - yHat)")
+        (folder / "subs" / _cheat_file(cheat)).write_text(wrong)
+    for i in range(3):
+        (folder / "subs" / f"flaky{i}.py").write_text(FLAKY)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--gradcheck", "subs",
+                          "--gradcheck-report", "grades.json", *FAST, "-n", "2"],
+                         cwd=folder, capture_output=True, text=True, timeout=600)
+    report = json.loads((folder / "grades.json").read_text())
+    fine = _items(report, "fine.py")
+    assert fine and all(i["outcome"] == "passed" for i in fine), run.stdout
+    return run, report
+
+
 @pytest.mark.parametrize("cheat", list(CHEATS))
-def test_a_cheat_changes_nothing_but_its_own_failure_under_xdist(pytester, cheat):
-    imports, before = CHEATS[cheat]
-    wrong = _hostile(imports, before).replace("delta3 = -(y - yHat)", "delta3 = 2 * -(y - yHat)")
-    result, report = _run(pytester, wrong, "-n", "2", subprocess=True)
-    assert result.ret == 1, result.stdout.str()
-    bad = _items(report, "bad.py")
-    assert bad and any(i["outcome"] == "failed" for i in bad)
-    assert report["submissions"][0]["path"].endswith(("bad.py", "fine.py"))
+def test_a_cheat_changes_nothing_but_its_own_failure_under_xdist(under_xdist, cheat):
+    run, report = under_xdist
+    assert run.returncode == 1, run.stdout
+    bad = _items(report, _cheat_file(cheat))
+    assert bad and any(i["outcome"] == "failed" for i in bad), run.stdout
+    assert len(report["submissions"]) == 1 + len(CHEATS) + 3
 
 
 def test_reading_the_caller_s_frames_finds_no_expected_values(pytester):
@@ -194,14 +222,12 @@ def test_reading_the_caller_s_frames_finds_no_expected_values(pytester):
     assert all(i["outcome"] == "failed" for i in _items(report, "bad.py") if "fd" in i.get("nodeid", ""))
 
 
-def test_an_import_that_fails_at_random_cannot_split_collection_under_xdist(pytester):
-    bad = _hostile("import os", "if os.getpid() % 2:\n    raise ImportError('flaky')\n")
-    for _ in range(3):  # whatever each process's pid, every xdist worker collects what the controller found
-        result, report = _run(pytester, bad, "-n", "2", subprocess=True)
-        assert "Different tests were collected" not in result.stdout.str() + result.stderr.str()
-        assert result.ret in (0, 1) and _items(report, "bad.py")
-        (pytester.path / "grades.json").unlink()
-        shutil.rmtree(pytester.path / "subs")
+def test_an_import_that_fails_at_random_cannot_split_collection_under_xdist(under_xdist):
+    # whatever each process's pid, every xdist worker collects what the controller found (three such
+    # files in one run: each is imported by the controller's and the workers' processes)
+    run, report = under_xdist
+    assert "Different tests were collected" not in run.stdout + run.stderr
+    assert run.returncode in (0, 1) and all(_items(report, f"flaky{i}.py") for i in range(3))
 
 
 @pytest.mark.parametrize("hang", ["a disarmed timer", "a long C call", "a sleep"])
