@@ -242,3 +242,20 @@ def test_after_one_timeout_the_further_cases_fail_at_once_naming_where_it_hung(p
     not_run = [c for c in checks if "not run: backprop timed out on" in json.dumps(c)]
     assert len(timed_out) == 1 and len(not_run) == len(checks) - 1 >= 5, checks
     result.stdout.fnmatch_lines(["*not run: backprop timed out on single-example (--gradcheck-timeout=2 s)*"])
+
+
+@pytest.mark.parametrize("chunks", [[5] * 3, [7] * 40, [1, 300, 2, 90, 45, 1000, 3], [64] * 9 + [1] * 50])
+def test_captured_output_keeps_the_start_and_the_end_and_counts_what_it_drops(chunks):
+    from gradcheck.students.implementation import CappedOutput
+
+    out, written = CappedOutput(kept=100), []
+    for i, n in enumerate(chunks):
+        text = "".join(chr(ord("a") + (i + j) % 26) for j in range(n))
+        assert out.write(text) == n
+        written.append(text)
+    full = "".join(written)
+    got = out.getvalue()
+    if len(full) <= 100:
+        assert got == full
+    else:
+        assert got == f"{full[:50]}\n[... {len(full) - 100} characters of output dropped ...]\n{full[-50:]}"

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Calls",
+    "CappedOutput",
     "Implementation",
     "Outcome",
     "StudentError",
@@ -148,12 +149,61 @@ def calling(timeout: float | None):
         raise
 
 
+#: What is kept of what student code prints in one call or import: its start and its end, this many
+#: characters in all (the rest is counted and dropped as it is written, so a print of 100 MB costs
+#: no 100 MB buffer).
+OUTPUT_KEPT = 64 * 1024 - 128
+
+
+class CappedOutput(io.TextIOBase):
+    """A text stream that keeps the first and the last ``OUTPUT_KEPT / 2`` characters written to it."""
+
+    def __init__(self, kept: int = OUTPUT_KEPT):
+        self._half = kept // 2
+        self._head: list[str] = []
+        self._head_size = 0
+        self._tail: list[str] = []
+        self._tail_size = 0
+        self._dropped = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        n = len(text)
+        room = self._half - self._head_size
+        if room > 0:
+            self._head.append(text[:room])
+            self._head_size += min(n, room)
+            text = text[room:]
+        if text:
+            if len(text) >= self._half:
+                self._dropped += self._tail_size + len(text) - self._half
+                self._tail, self._tail_size = [text[-self._half:]], self._half
+            else:
+                self._tail.append(text)
+                self._tail_size += len(text)
+                if self._tail_size > 2 * self._half:  # trimmed now and then, not on every write
+                    joined = "".join(self._tail)
+                    self._dropped += len(joined) - self._half
+                    self._tail, self._tail_size = [joined[-self._half:]], self._half
+        return n
+
+    def getvalue(self) -> str:
+        tail = "".join(self._tail)
+        dropped = self._dropped + max(0, len(tail) - self._half)
+        if dropped:
+            tail = tail[-self._half:]
+            return f"{''.join(self._head)}\n[... {dropped} characters of output dropped ...]\n{tail}"
+        return "".join(self._head) + tail
+
+
 class Calls:
     """Runs student callables: copies in, mutation check, captured output, time limit."""
 
     def __init__(self, timeout: float | None):
         self.timeout = timeout or None
-        self.output = io.StringIO()
+        self.output = CappedOutput()
         self.problems: list[str] = []
 
     def __call__(self, fn: Callable, args: Mapping[str, Any], what: str, *, kwargs: bool = False):

@@ -23,7 +23,6 @@ import functools
 import importlib
 import importlib.abc
 import importlib.util
-import io
 import os
 import re
 import resource
@@ -218,7 +217,7 @@ def _limit(memory: int) -> None:
 
 def _import(request: Mapping[str, Any]):
     """The submission, imported under its own name from its working copy; ``(module, output)``."""
-    out = io.StringIO()
+    out = implementation.CappedOutput()
     name, path = request["module"], request["path"]
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         what = f"{Path(path).name} took longer than --gradcheck-timeout={request['timeout']:g} s"
