@@ -1,12 +1,16 @@
 """A course added from outside gradcheck: by --gradcheck-course, the ini setting, or an entry point.
 
 Each run is a subprocess: loading a course registers it for the rest of the process, which the
-other tests must not see.
+other tests must not see. The correct and the wrong submission share one run where a test asks
+nothing of the other.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -23,10 +27,29 @@ def tanh(pytester):
     return pytester
 
 
-def test_the_example_course_passes_a_correct_submission_on_every_oracle_shapes_and_hypothesis(tanh):
-    result = tanh.runpytest_subprocess("--gradcheck-course", "course.py", "--gradcheck", "correct.py", "-v")
-    result.assert_outcomes(passed=4)  # two cases (each judged by the three oracles), [shapes], [hypothesis]
-    result.stdout.fnmatch_lines([
+@pytest.fixture(scope="module")
+def both(tmp_path_factory):
+    """One run of the example course on its correct and its wrong submission: (output, report)."""
+    folder = tmp_path_factory.mktemp("tanh")
+    for name in ("course.py", "correct.py", "wrong.py"):
+        shutil.copy(EXAMPLE / name, folder / name)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--gradcheck-course", "course.py",
+                          "--gradcheck", "correct.py", "--gradcheck", "wrong.py", "-v", "--gradcheck-report", "r.json"],
+                         cwd=folder, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 1, run.stdout + run.stderr
+    return run.stdout, json.loads((folder / "r.json").read_text())
+
+
+def _outcomes(report: dict, name: str) -> list[str]:
+    sub = next(s for s in report["submissions"] if s["path"] == name)
+    return sorted(c["outcome"] for i in sub["implementations"] for c in i["checks"]) + \
+        sorted(c["outcome"] for c in sub.get("checks", []))
+
+
+def test_the_example_course_passes_a_correct_submission_on_every_oracle_shapes_and_hypothesis(both):
+    output, report = both
+    assert _outcomes(report, "correct.py") == ["passed"] * 4  # two cases (each judged by the three oracles), [shapes], [hypothesis]
+    pytest.LineMatcher(output.splitlines()).fnmatch_lines_random([
         "*correct.py::tanh_backprop[[]tanh-worked-example[]] PASSED*",
         "*correct.py::tanh_backprop[[]tanh-distinct-dims[]] PASSED*",
         "*correct.py::tanh_backprop[[]shapes[]] PASSED*",
@@ -34,22 +57,21 @@ def test_the_example_course_passes_a_correct_submission_on_every_oracle_shapes_a
     ])
 
 
-def test_the_example_course_fails_a_wrong_submission_and_names_the_mistake_from_its_catalog(tanh):
-    result = tanh.runpytest_subprocess("--gradcheck-course", "course.py", "--gradcheck", "wrong.py")
-    assert result.ret == 1
-    result.assert_outcomes(failed=3, passed=1)
-    result.stdout.fnmatch_lines([
+def test_the_example_course_fails_a_wrong_submission_and_names_the_mistake_from_its_catalog(both):
+    output, report = both
+    assert _outcomes(report, "wrong.py") == ["failed", "failed", "failed", "passed"]
+    pytest.LineMatcher(output.splitlines()).fnmatch_lines([
         "gradcheck: 2 of 4 gradients WRONG (dW1, db1) on tanh-worked-example (model tanh_net); *",
         "likely mistake: dz1 multiplies by 1 - z1**2, the derivative tanh' written for an activation*",
     ])
     # The course's own frames are harness code: never shown as the student's.
-    assert "course.py\", line" not in result.stdout.str()
+    assert "course.py\", line" not in output
 
 
-def test_the_reproduce_line_of_a_hypothesis_failure_names_the_course(tanh):
-    result = tanh.runpytest_subprocess("--gradcheck-course", "course.py", "--gradcheck", "wrong.py",
-                                       "-k", "hypothesis")
-    result.stdout.fnmatch_lines(["Reproduce: pytest --gradcheck-course course.py --gradcheck wrong.py *"])
+def test_the_reproduce_line_of_a_hypothesis_failure_names_the_course(both):
+    output, _ = both
+    pytest.LineMatcher(output.splitlines()).fnmatch_lines(
+        ["Reproduce: pytest --gradcheck-course course.py --gradcheck wrong.py *-k 'tanh_backprop and hypothesis'"])
 
 
 def test_the_ini_setting_adds_the_course_like_the_option(tanh):
@@ -67,10 +89,10 @@ def test_an_installed_distribution_adds_the_course_through_its_entry_point(tanh,
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: tanh-course\nVersion: 0.1\n")
     (dist / "entry_points.txt").write_text("[gradcheck.courses]\ntanh_net = tanh_course:COURSE\n")
     monkeypatch.setenv("PYTHONPATH", str(site))
-    result = tanh.runpytest_subprocess("--gradcheck", "correct.py")
-    result.assert_outcomes(passed=4)
-    wrong = tanh.runpytest_subprocess("--gradcheck", "wrong.py")
-    wrong.stdout.fnmatch_lines(["likely mistake: dz1 multiplies by 1 - z1**2*"])
+    result = tanh.runpytest_subprocess("--gradcheck", "correct.py", "--gradcheck", "wrong.py", "-v")
+    result.assert_outcomes(passed=5, failed=3)
+    result.stdout.fnmatch_lines(["*correct.py::tanh_backprop[[]hypothesis[]] PASSED*"])
+    result.stdout.fnmatch_lines(["likely mistake: dz1 multiplies by 1 - z1**2*"])
 
 
 def test_the_course_s_worked_examples_are_fixtures(tanh):
