@@ -380,7 +380,9 @@ class Grader:
         elif not found.ok:
             count = f"{found.examples} drawn" if found.examples != 1 else "1 drawn"
             result.status, result.output = "failed", found.output
-            result.text = (f"{impl.name} on networks drawn by Hypothesis ({count}, --gradcheck-seed={found.seed}):\n"
+            # the first line is the short summary's: it says what is wrong where the search found wrong values
+            what = f" wrong gradient{'s' if len(result.wrong) > 1 else ''} of {', '.join(result.wrong)}" if result.wrong else ""
+            result.text = (f"{impl.name} on networks drawn by Hypothesis ({count}, --gradcheck-seed={found.seed}):{what}\n"
                            f"{found.message}")
         return result
 

@@ -10,9 +10,11 @@ import textwrap
 
 import numpy as np
 import pytest
+import scipy.optimize  # noqa: F401  (see below: an extension module cannot be loaded twice)
 
 import gradcheck
 import gradcheck.grading
+import gradcheck.oracles.jax
 import gradcheck.students.drawn
 from gradcheck.course import courses
 
@@ -20,7 +22,8 @@ from ._examples import EXAMPLES
 from ._examples import copy_example as _copy
 
 # In-process pytester runs restore sys.modules afterwards, dropping what they imported first; the
-# modules check_submission uses in this process are imported here, at collection, so that they stay.
+# modules check_submission and the runs use in this process (scipy and jax among them, whose extension
+# modules cannot be loaded twice) are imported here, at collection, so that they stay.
 courses()
 
 pytest_plugins = ["pytester"]
