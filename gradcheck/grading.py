@@ -277,7 +277,8 @@ class Grader:
         from .shapes import canonical_name, shape_problems
 
         result = CheckResult("shapes", "shapes")
-        problems: list[str] = []
+        # one line per wrong array: its first case's message, and the other cases it is wrong on
+        problems: dict[str, tuple[str, list[str]]] = {}
         ran = 0
         for case in cases:
             try:
@@ -288,10 +289,13 @@ class Grader:
             table = case.shape_table
             named = {k: v for k, v in {**outcome.grads, **outcome.intermediates}.items()
                      if canonical_name(k, table, case.param_names) is not None}
-            found = [f"{case.name}: {p}" for p in shape_problems(named, case)]
-            problems += [p for p in found if p not in problems]
+            for p in shape_problems(named, case):
+                first, also = problems.setdefault(p.split(" ", 1)[0], (f"{case.name}: {p}", []))
+                if not first.startswith(f"{case.name}: "):
+                    also.append(case.name)
         if problems:
-            result.status, result.text = "failed", "\n".join(problems)
+            lines = [first + (f" Also wrong on {', '.join(also)}." if also else "") for first, also in problems.values()]
+            result.status, result.text = "failed", "\n".join(lines)
         elif cases and not ran:
             result.status = "skipped"
             result.text = f"shapes not judged: {impl.name} gave no gradients on any case (its cases' items say why)"

@@ -89,6 +89,18 @@ def test_other_failing_cases_point_at_the_full_report_in_one_line(pytester):
     ])
 
 
+def test_the_shapes_item_says_each_wrong_array_once_with_the_cases_it_is_wrong_on(pytester):
+    _copy(pytester, "wrong/swapped_return.py", "homework.py")
+    result = pytester.runpytest("--gradcheck", "homework.py", "--gradcheck-oracles=fd", "-k", "shapes")
+    lines = result.stdout.lines
+    start = next(i for i, line in enumerate(lines) if "backprop[shapes] (homework.py)" in line)
+    body = [line for line in lines[start + 1:] if line.strip() and not line.startswith("=")][:3]
+    assert [line.split(": ", 1)[1].split(" ", 1)[0] for line in body[:2]] == ["dJdW1", "dJdW2"], lines
+    assert all(line.endswith("Also wrong on three-examples, single-example-asymmetric, three-examples-asymmetric, "
+                             "distinct-dims.") for line in body[:2]), body
+    assert "has shape" not in body[2]  # not once per case
+
+
 def test_selecting_one_case_with_k_shows_its_report_in_full(pytester):
     _copy(pytester, "wrong/delta2_uses_z3.py", "homework.py")
     result = pytester.runpytest("--gradcheck", "homework.py", "--gradcheck-oracles=fd", "-k",
