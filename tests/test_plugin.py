@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -422,9 +423,16 @@ def test_the_report_file_holds_every_item_per_submission(pytester):
 def test_it_runs_under_xdist_and_writes_junit_xml(pytester):
     _copy(pytester, "correct/backprop_function.py", "subs/alice.py")
     _copy(pytester, "wrong/swapped_return.py", "subs/bob.py")
-    result = pytester.runpytest_subprocess("--gradcheck", "subs", FD, "-n", "2", "-p", "no:randomly",
+    result = pytester.runpytest_subprocess("--gradcheck", "subs", FD, "-n", "2", "-p", "no:randomly", "-v",
                                            "--junitxml=junit.xml", "--gradcheck-report=grades.json")
     result.assert_outcomes(passed=7, failed=7)
+    # each submission's items run on one worker (--dist loadfile, the plugin's default under -n)
+    workers = {}
+    for line in result.stdout.lines:
+        found = re.match(r"\[(gw\d+)\].* (?:PASSED|FAILED) subs/(\w+)\.py::", line)
+        if found:
+            workers.setdefault(found[2], set()).add(found[1])
+    assert set(workers) == {"alice", "bob"} and all(len(w) == 1 for w in workers.values()), workers
     xml = (pytester.path / "junit.xml").read_text()
     assert 'name="backprop[three-examples]"' in xml
     grades = json.loads((pytester.path / "grades.json").read_text())

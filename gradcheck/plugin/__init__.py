@@ -276,13 +276,15 @@ def _load_courses(config: pytest.Config) -> None:
         config.pluginmanager.register(holder, "gradcheck-course-fixtures")
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_cmdline_main(config: pytest.Config) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_cmdline_main(config: pytest.Config):
     """Under pytest-xdist without a --dist of the user's, each submission's items go to one worker
-    (``--dist loadfile``): one worker process per submission, not one in every xdist worker."""
+    (``--dist loadfile``): one worker process per submission, not one in every xdist worker, and a
+    hang waited out once. A wrapper, because xdist's own (tryfirst) hook turns "no" into "load"."""
     option = config.option
     if getattr(option, "gradcheck", None) and getattr(option, "numprocesses", None) and option.dist == "no":
         option.dist = "loadfile"
+    return (yield)
 
 
 @pytest.hookimpl(tryfirst=True)
