@@ -68,7 +68,7 @@ def _run(pytester, bad: str, *extra: str, subprocess: bool = False):
 
 FAULTS = {
     "os._exit at import": (_hostile("import os", "os._exit(0)"),
-                           "*your code ended the process with exit code 0 while bad.py was imported*"),
+                           "*your code ended the process with exit code 0 while {name} was imported*"),
     "os._exit in the call": (_hostile("import os", inside="os._exit(0)"),
                              "*your code ended the process with exit code 0 while backprop ran on *"),
     "a segfault": (_hostile("import ctypes", inside="ctypes.string_at(0)"), "*killed by SIGSEGV*"),
@@ -89,13 +89,59 @@ FAULTS = {
 }
 
 
+#: A sleep the worker's own time limit stops (beside FAULTS' disarmed timer and long C call, which it cannot).
+SLEEP = _hostile("import time", inside="time.sleep(60)")
+
+
+def _fault_file(fault: str) -> str:
+    return f"fault{list(FAULTS).index(fault)}.py"
+
+
+@pytest.fixture(scope="module")
+def faults_run(tmp_path_factory):
+    """One ``-n 2`` run of a folder holding ``fine.py``, every fault of FAULTS and a sleeping submission:
+    the instructor's folder where one student crashes, another hangs and a third exhausts memory."""
+    folder = tmp_path_factory.mktemp("faults")
+    (folder / "subs").mkdir()
+    (folder / "subs" / "fine.py").write_text(CORRECT)
+    for fault, (bad, _) in FAULTS.items():
+        (folder / "subs" / _fault_file(fault)).write_text(bad)
+    (folder / "subs" / "sleep.py").write_text(SLEEP)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--gradcheck", "subs",
+                          "--gradcheck-report", "grades.json", *FAST, "-n", "2"],
+                         cwd=folder, capture_output=True, text=True, timeout=600)
+    report = json.loads((folder / "grades.json").read_text())
+    fine = _items(report, "fine.py")
+    assert fine and all(i["outcome"] == "passed" for i in fine), run.stdout
+    assert run.returncode == 1 and "INTERNALERROR" not in run.stdout + run.stderr, run.stdout + run.stderr
+    return run, report
+
+
+def _said(report: dict, name: str) -> list[str]:
+    """Every line gradcheck wrote about one submission in the JSON report (its reports and messages)."""
+    sub = next(s for s in report["submissions"] if s["path"].endswith(name))
+    found: list[str] = []
+
+    def walk(value):
+        if isinstance(value, str):
+            found.extend(value.splitlines())
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    walk(sub)
+    return found
+
+
 @pytest.mark.parametrize("fault", list(FAULTS))
-def test_a_faulty_submission_fails_with_its_own_verdict_and_its_neighbour_passes(pytester, fault):
-    bad, message = FAULTS[fault]
-    result, report = _run(pytester, bad)
-    assert result.ret == 1
-    result.stdout.fnmatch_lines([message])
-    bad_items = _items(report, "bad.py")
+def test_a_faulty_submission_fails_with_its_own_verdict_and_its_neighbour_passes(faults_run, fault):
+    _, report = faults_run
+    name = _fault_file(fault)
+    pytest.LineMatcher(_said(report, name)).fnmatch_lines([FAULTS[fault][1].format(name=name)])
+    bad_items = _items(report, name)
     assert bad_items and all(i["outcome"] == "failed" for i in bad_items if i.get("check") != "shapes")
 
 
@@ -231,17 +277,18 @@ def test_an_import_that_fails_at_random_cannot_split_collection_under_xdist(unde
 
 
 @pytest.mark.parametrize("hang", ["a disarmed timer", "a long C call", "a sleep"])
-def test_after_one_timeout_the_further_cases_fail_at_once_naming_where_it_hung(pytester, hang):
+def test_after_one_timeout_the_further_cases_fail_at_once_naming_where_it_hung(faults_run, hang):
     # A hang is waited out once per implementation, not once per case: a folder with one hanging student
     # costs one time limit (the other cases and [hypothesis] say where it hung), whether the worker's own
     # limit stopped it (a sleep; a C call, once it returns) or the process had to be killed (a disarmed timer).
-    bad = FAULTS[hang][0] if hang in FAULTS else _hostile("import time", inside="time.sleep(60)")
-    result, report = _run(pytester, bad)
-    checks = [c for c in _items(report, "bad.py") if c.get("check") != "shapes"]
+    _, report = faults_run
+    name = _fault_file(hang) if hang in FAULTS else "sleep.py"
+    checks = [c for c in _items(report, name) if c.get("check") != "shapes"]
     timed_out = [c for c in checks if "did not return within --gradcheck-timeout=2 s" in json.dumps(c)]
     not_run = [c for c in checks if "not run: backprop timed out on" in json.dumps(c)]
     assert len(timed_out) == 1 and len(not_run) == len(checks) - 1 >= 5, checks
-    result.stdout.fnmatch_lines(["*not run: backprop timed out on single-example (--gradcheck-timeout=2 s)*"])
+    pytest.LineMatcher(_said(report, name)).fnmatch_lines(
+        ["*not run: backprop timed out on single-example (--gradcheck-timeout=2 s)*"])
 
 
 @pytest.mark.parametrize("chunks", [[5] * 3, [7] * 40, [1, 300, 2, 90, 45, 1000, 3], [64] * 9 + [1] * 50])
