@@ -89,6 +89,21 @@ FAULTS = {
 }
 
 
+def _folder_run(folder: Path, files: dict[str, str]):
+    """``pytest --gradcheck subs -n 2`` on ``fine.py`` and ``files`` (name -> source) in a subprocess;
+    (the finished process, the JSON report), the correct neighbour checked to have passed."""
+    (folder / "subs").mkdir()
+    for name, source in {"fine.py": CORRECT, **files}.items():
+        (folder / "subs" / name).write_text(source)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--gradcheck", "subs",
+                          "--gradcheck-report", "grades.json", *FAST, "-n", "2"],
+                         cwd=folder, capture_output=True, text=True, timeout=600)
+    report = json.loads((folder / "grades.json").read_text())
+    fine = _items(report, "fine.py")
+    assert fine and all(i["outcome"] == "passed" for i in fine), run.stdout
+    return run, report
+
+
 #: A sleep the worker's own time limit stops (beside FAULTS' disarmed timer and long C call, which it cannot).
 SLEEP = _hostile("import time", inside="time.sleep(60)")
 
@@ -101,18 +116,8 @@ def _fault_file(fault: str) -> str:
 def faults_run(tmp_path_factory):
     """One ``-n 2`` run of a folder holding ``fine.py``, every fault of FAULTS and a sleeping submission:
     the instructor's folder where one student crashes, another hangs and a third exhausts memory."""
-    folder = tmp_path_factory.mktemp("faults")
-    (folder / "subs").mkdir()
-    (folder / "subs" / "fine.py").write_text(CORRECT)
-    for fault, (bad, _) in FAULTS.items():
-        (folder / "subs" / _fault_file(fault)).write_text(bad)
-    (folder / "subs" / "sleep.py").write_text(SLEEP)
-    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--gradcheck", "subs",
-                          "--gradcheck-report", "grades.json", *FAST, "-n", "2"],
-                         cwd=folder, capture_output=True, text=True, timeout=600)
-    report = json.loads((folder / "grades.json").read_text())
-    fine = _items(report, "fine.py")
-    assert fine and all(i["outcome"] == "passed" for i in fine), run.stdout
+    run, report = _folder_run(tmp_path_factory.mktemp("faults"),
+                              {**{_fault_file(f): bad for f, (bad, _) in FAULTS.items()}, "sleep.py": SLEEP})
     assert run.returncode == 1 and "INTERNALERROR" not in run.stdout + run.stderr, run.stdout + run.stderr
     return run, report
 
@@ -230,21 +235,9 @@ def under_xdist(tmp_path_factory):
     """One ``-n 2`` run of a folder holding ``fine.py``, every cheat (each also wrong: its delta3 doubled,
     so a cheat that worked would pass it) and three imports that fail at random: each cheat is tried
     beside a correct neighbour and beside every other cheat."""
-    folder = tmp_path_factory.mktemp("xdist")
-    (folder / "subs").mkdir()
-    (folder / "subs" / "fine.py").write_text(CORRECT)
-    for cheat, (imports, before) in CHEATS.items():
-        wrong = _hostile(imports, before).replace("delta3 = -(y - yHat)", "delta3 = 2 * -(y - yHat)")
-        (folder / "subs" / _cheat_file(cheat)).write_text(wrong)
-    for i in range(3):
-        (folder / "subs" / f"flaky{i}.py").write_text(FLAKY)
-    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--gradcheck", "subs",
-                          "--gradcheck-report", "grades.json", *FAST, "-n", "2"],
-                         cwd=folder, capture_output=True, text=True, timeout=600)
-    report = json.loads((folder / "grades.json").read_text())
-    fine = _items(report, "fine.py")
-    assert fine and all(i["outcome"] == "passed" for i in fine), run.stdout
-    return run, report
+    cheats = {_cheat_file(c): _hostile(imports, before).replace("delta3 = -(y - yHat)", "delta3 = 2 * -(y - yHat)")
+              for c, (imports, before) in CHEATS.items()}
+    return _folder_run(tmp_path_factory.mktemp("xdist"), {**cheats, **{f"flaky{i}.py": FLAKY for i in range(3)}})
 
 
 @pytest.mark.parametrize("cheat", list(CHEATS))
