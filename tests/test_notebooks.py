@@ -372,3 +372,42 @@ def test_a_drawn_failure_gives_code_to_run_in_a_cell_after_the_notebooks_definit
     namespace["print"] = lambda *args: printed.append(args)
     exec(compile(code, "the-generated-cell", "exec"), namespace)
     assert printed[0][0] == "dJdW1 is off by" and printed[0][1] > 1e-8
+
+
+# A .py file whose import fails ---------------------------------------------------------------------
+BACKPROP = (Path(__file__).resolve().parent.parent / "examples" / "correct" / "backprop_function.py").read_text()
+SCRIPT_TAIL = """
+
+data = np.loadtxt("grades.csv", delimiter=",")  # the student's data: not in the grader's folder
+X, y = data[:, :2], data[:, 2:]
+for i in range(1000):
+    W1 -= 0.1 * backprop(X, y, W1, W2)["dJdW1"]
+"""
+
+
+def test_a_py_file_that_loads_missing_data_at_the_bottom_is_graded_on_its_definitions(pytester):
+    _write(pytester, "homework.py", BACKPROP + SCRIPT_TAIL)
+    result = pytester.runpytest("--gradcheck", "homework.py", "--gradcheck-oracles=fd", "--gradcheck-report=r.json")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines([
+        "gradcheck: homework.py: importing it raised FileNotFoundError: *; graded on its imports, definitions "
+        "and the assignments they use",
+        "  homework.py partly run: loads data (line *: data = np.loadtxt(*)*trains (line *: for i in range(1000):)"])
+    report = json.loads((pytester.path / "r.json").read_text())
+    [sub] = report["submissions"]
+    assert sub["not_run"][0].startswith("homework.py: importing it raised FileNotFoundError"), sub
+
+
+def test_a_py_file_that_trains_past_the_time_limit_at_import_is_graded_on_its_definitions(pytester):
+    _write(pytester, "homework.py", BACKPROP + "\n\nwhile True:  # train until stopped\n    pass\n")
+    result = pytester.runpytest("--gradcheck", "homework.py", "--gradcheck-oracles=fd", "--gradcheck-timeout=1")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(["gradcheck: homework.py: importing it took longer than --gradcheck-timeout=1 s; *",
+                                 "  homework.py partly run: trains (line *: while True:*)"])
+
+
+def test_a_py_file_whose_definitions_alone_hold_nothing_keeps_its_import_verdict(pytester):
+    _write(pytester, "homework.py", "import numpy as np\n\nraise RuntimeError('my data is missing')\n")
+    result = pytester.runpytest("--gradcheck", "homework.py")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*homework.py cannot be imported*", "*RuntimeError: my data is missing*"])

@@ -225,8 +225,8 @@ class _Judge:
             self.config), submissions=subs, records=sorted(self.results, key=lambda r: r.get("index", 0)),
             points=self.points,
             max_score=self.config.option.gradcheck_max_score,
-            extra={_display(sub.path, rootdir): {"notebook_not_run": sub.notes} for sub in self.submissions
-                   if sub.path.suffix == ".ipynb"})
+            extra={_display(sub.path, rootdir): {"notebook_not_run" if sub.path.suffix == ".ipynb" else "not_run": sub.notes}
+                   for sub in self.submissions if sub.path.suffix == ".ipynb" or sub.notes})
 
 
 def _version() -> str:
@@ -239,7 +239,9 @@ def _notebook_lines(config: pytest.Config, submissions: list[Submission]) -> lis
     """Per notebook, the policy in force and the cells it did not run, and why."""
     lines = []
     for sub in submissions:
-        if sub.path.suffix != ".ipynb":
+        if sub.path.suffix != ".ipynb":  # a .py file's notes: its import failed, and what ran instead
+            lines += [f"gradcheck: {_display(sub.path, config.rootpath)}{sub.notes[0].partition(':')[1]}"
+                      f"{sub.notes[0].partition(':')[2]}", *(f"  {note}" for note in sub.notes[1:])] if sub.notes else []
             continue
         mode = config.option.gradcheck_notebook
         how = ("every cell in order (--gradcheck-notebook=all)" if mode == "all" else

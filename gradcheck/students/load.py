@@ -65,7 +65,7 @@ class Submission:
     names: list[str] = field(default_factory=list)
     implementations: list[Any] = field(default_factory=list)
     descriptors: list[dict] = field(default_factory=list)
-    #: a notebook's cells that were not run, and why (one line each)
+    #: a notebook's cells (or a .py file's lines, when its import failed) that were not run, and why
     notes: list[str] = field(default_factory=list)
     #: what resembles a convention without fitting it ("not recognised: backprop(x, y, ...) does not match ...")
     near_misses: list[str] = field(default_factory=list)
@@ -212,6 +212,8 @@ def _apply(sub: Submission, hello: dict, settings: SandboxSettings, allow_autodi
         return
     sub.names = list(hello.get("names", ()))
     sub.notes = list(hello.get("notes", ()))
+    if hello.get("definitions_only") and sub.sandbox is not None:
+        sub.sandbox.definitions_only = True
     sub.near_misses = list(hello.get("near_misses", ()))
     sub.descriptors = list(hello["implementations"])
     sub.implementations = [RemoteImplementation(d, sub.sandbox, allow_autodiff) for d in sub.descriptors]
@@ -306,6 +308,7 @@ def as_data(submissions: list[Submission]) -> list[dict]:
     """The submissions as plain data (what each import gave), for another process to collect from."""
     return [{"path": str(s.path), "target": s.target, "dotted": s.dotted, "package": s.package,
              "root": str(s.root) if s.root else "", "paths": list(s.paths), "notes": s.notes,
+             "definitions_only": bool(s.sandbox is not None and s.sandbox.definitions_only),
              "near_misses": s.near_misses,
              "output": s.output, "names": s.names, "descriptors": s.descriptors,
              "error": None if s.error is None else {"message": str(s.error), "exc_type": s.error.type_name,
@@ -324,7 +327,8 @@ def from_data(data: list[dict], invocation_dir: Path, settings: SandboxSettings,
         sub.sandbox = _sandbox(sub, invocation_dir, settings)
         hello = ({"ok": False, "error": d["error"], "output": d["output"]} if d["error"] else
                  {"ok": True, "implementations": d["descriptors"], "names": d["names"], "output": d["output"],
-                  "notes": d["notes"], "near_misses": d.get("near_misses", [])})
+                  "notes": d["notes"], "near_misses": d.get("near_misses", []),
+                  "definitions_only": d.get("definitions_only", False)})
         _apply(sub, hello, settings, allow_autodiff)
         out.append(sub)
     return out

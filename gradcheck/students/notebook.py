@@ -273,8 +273,12 @@ def _register(filename: str, source: str) -> None:
     linecache.cache[filename] = (len(source), None, lines, filename)
 
 
-def run_notebook(name: str, path: str, cells: list[Cell], mode: str = "needed") -> types.ModuleType:
+def run_notebook(name: str, path: str, cells: list[Cell], mode: str = "needed", *,
+                 script: bool = False) -> types.ModuleType:
     """The notebook's code cells run into a new module ``name`` (in ``sys.modules``); see the module's doc.
+
+    ``script``: ``path`` is a ``.py`` file whose import failed, given as one cell holding the whole
+    file; its code keeps the file's name and lines, and the notes name lines, not cells.
 
     Raises:
         SyntaxError: a cell is not valid Python once IPython's syntax is left out (it names the cell).
@@ -285,13 +289,19 @@ def run_notebook(name: str, path: str, cells: list[Cell], mode: str = "needed") 
     folder, notebook = os.path.dirname(path), os.path.basename(path)
     module = types.ModuleType(name)
     module.__dict__["__builtins__"] = builtins
-    module.__dict__["display"] = _display  # IPython gives every notebook display()
-    source_file = os.path.join(folder, f"{notebook} (code cells)")
+    if not script:
+        module.__dict__["display"] = _display  # IPython gives every notebook display()
+    source_file = path if script else os.path.join(folder, f"{notebook} (code cells)")
     module.__file__ = source_file  # inspect.getsource(cls) reads the cells' code from here
     sys.modules[name] = module
-    _register(source_file, "\n".join(c.python for c in cells))
+    if not script:
+        _register(source_file, "\n".join(c.python for c in cells))
+
+    def cell_file(cell: Cell) -> str:
+        return path if script else cell_filename(folder, notebook, cell.number)
+
     for cell in cells:
-        filename = cell_filename(folder, notebook, cell.number)
+        filename = cell_file(cell)
         _register(filename, cell.python)
         if not cell.not_python:
             _syntax_error(cell, filename)
@@ -303,7 +313,7 @@ def run_notebook(name: str, path: str, cells: list[Cell], mode: str = "needed") 
         if cell.not_python:
             NOTES.append(f"cell {cell.number} ({_first_line(cell)}) not run: a {cell.not_python}, not Python")
             continue
-        filename = cell_filename(folder, notebook, cell.number)
+        filename = cell_file(cell)
         if keep is None:
             exec(compile(trees[cell.number], filename, "exec", dont_inherit=True), module.__dict__)
             continue
@@ -312,8 +322,8 @@ def run_notebook(name: str, path: str, cells: list[Cell], mode: str = "needed") 
         for stmt in trees[cell.number].body:
             line = cell.python.split("\n")[stmt.lineno - 1].strip()
             where = f"line {stmt.lineno}: {line if len(line) <= 50 else line[:47] + '...'}"
-            if isinstance(stmt, ast.Pass):  # a magic or shell line, or the student's own pass
-                continue
+            if isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)):
+                continue  # a magic or shell line, the student's own pass, a docstring
             if id(stmt) not in keep:
                 reasons.setdefault(why_not_run(stmt), []).append(where)
                 continue
@@ -325,8 +335,8 @@ def run_notebook(name: str, path: str, cells: list[Cell], mode: str = "needed") 
                 reasons.setdefault("raised", []).append(f"line {stmt.lineno}: {type(exc).__name__}: {exc}")
         if reasons:
             parts = [f"{why} ({'; '.join(w[:2])}{'; ...' if len(w) > 2 else ''})" for why, w in reasons.items()]
-            NOTES.append(f"cell {cell.number} ({_first_line(cell)}) {'partly run' if ran else 'not run'}: "
-                         f"{', '.join(parts)}")
+            what = notebook if script else f"cell {cell.number} ({_first_line(cell)})"
+            NOTES.append(f"{what} {'partly run' if ran else 'not run'}: {', '.join(parts)}")
     return module
 
 

@@ -146,6 +146,8 @@ class Sandbox:
         self.process = self.conn = None
         self.workdir: str | None = None
         self.hello: dict | None = None
+        #: a .py file whose import failed once: later workers run its definitions straight away
+        self.definitions_only = False
 
     # Life -------------------------------------------------------------------------------------
     def start(self) -> dict:
@@ -166,6 +168,7 @@ class Sandbox:
             notebook = {"cells": [vars(c) for c in read_cells(self.path)], "mode": self.settings.notebook}
         request = {"module": self.module, "path": where, "dotted": self.dotted or self.package, "folder": str(folder),
                    "workdir": self.workdir, "sys_path": sys_path, "cwd": cwd, "notebook": notebook,
+                   "definitions_only": self.definitions_only,
                    "timeout": self.settings.timeout, "memory": self.settings.memory,
                    "courses": self.settings.courses, "harness": self.settings.harness}
         from .worker import serve
@@ -181,8 +184,10 @@ class Sandbox:
         Sandbox._open.append(self)
         for idle in Sandbox._open[:-MAX_OPEN]:  # the least recently asked go first
             idle.close()
-        limit = self.settings.timeout + _SLACK + 5.0 if self.settings.timeout else _FOREVER
+        # a .py file may be run twice: imported whole, then (when that fails) its definitions alone
+        limit = 2 * self.settings.timeout + _SLACK + 5.0 if self.settings.timeout else _FOREVER
         self.hello = self._receive(limit, "importing it")
+        self.definitions_only = self.definitions_only or bool(self.hello.get("definitions_only"))
         return self.hello
 
     def close(self) -> None:

@@ -216,33 +216,61 @@ def _limit(memory: int) -> None:
 
 
 def _import(request: Mapping[str, Any]):
-    """The submission, imported under its own name from its working copy; ``(module, output)``."""
+    """The submission, imported under its own name from its working copy: ``(module, output, notes,
+    error)``. A ``.py`` file whose import raises or runs past the time limit (a training loop, data
+    the grader lacks, a plot at the bottom of the file) is run again as a notebook is by default: its
+    imports, definitions and the assignments they use. ``notes`` then say so and what was not run,
+    and ``error`` is the import's own exception, the verdict if nothing is recognised that way."""
     out = implementation.CappedOutput()
     name, path = request["module"], request["path"]
+    notes: list[str] = []
+    error: BaseException | None = None
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         what = f"{Path(path).name} took longer than --gradcheck-timeout={request['timeout']:g} s"
-        with implementation.time_limit(request["timeout"], what):
-            if request.get("notebook") is not None:
-                from .notebook import Cell, run_notebook
+        if request.get("notebook") is not None:
+            from .notebook import NOTES, Cell, run_notebook
 
-                cells = [Cell(**c) for c in request["notebook"]["cells"]]
+            cells = [Cell(**c) for c in request["notebook"]["cells"]]
+            with implementation.time_limit(request["timeout"], what):
                 module = run_notebook(name, path, cells, request["notebook"]["mode"])
-            elif request.get("dotted"):
+            notes = list(NOTES)
+        elif request.get("dotted"):
+            with implementation.time_limit(request["timeout"], what):
                 module = importlib.import_module(name)
-            else:
-                spec = importlib.util.spec_from_file_location(name, path)
-                module = importlib.util.module_from_spec(spec)
-                sys.modules[name] = module
-                spec.loader.exec_module(module)
-    return module, out.getvalue()
+        else:
+            try:
+                if request.get("definitions_only"):  # an earlier worker found its import failing
+                    raise _DefinitionsOnly
+                with implementation.time_limit(request["timeout"], what):
+                    spec = importlib.util.spec_from_file_location(name, path)
+                    module = importlib.util.module_from_spec(spec)
+                    sys.modules[name] = module
+                    spec.loader.exec_module(module)
+            except SyntaxError:
+                raise
+            except Exception as exc:  # StudentTimeout included; SystemExit and the like stay verdicts
+                error = None if isinstance(exc, _DefinitionsOnly) else exc
+                module, notes = _definitions_only(name, path, exc, request["timeout"], what)
+    return module, out.getvalue(), notes, error
 
 
-def _notebook_notes(request: Mapping[str, Any]) -> list[str]:
-    if request.get("notebook") is None:
-        return []
-    from .notebook import NOTES
+class _DefinitionsOnly(Exception):
+    """The import is known to fail: run the definitions straight away."""
 
-    return list(NOTES)
+
+def _definitions_only(name: str, path: str, exc: BaseException, timeout: float | None, what: str):
+    from .notebook import NOTES, Cell, run_notebook
+
+    sys.modules.pop(name, None)
+    text = Path(path).read_text(errors="replace")
+    with implementation.time_limit(timeout, what):
+        module = run_notebook(name, path, [Cell(1, text, text)], "needed", script=True)
+    file = Path(path).name
+    why = ("an earlier import of it failed" if isinstance(exc, _DefinitionsOnly) else
+           f"importing it took longer than --gradcheck-timeout={timeout:g} s"
+           if isinstance(exc, implementation.StudentTimeout) else
+           f"importing it raised {type(exc).__name__}: {str(exc)[:120]}")
+    return module, [f"{file}: {why}; graded on its imports, definitions and the assignments they use", *NOTES]
 
 
 #: A Python 2 print statement: ``print "..."``, ``print x``, ``print`` alone (not print(...) nor print = ...).
@@ -373,7 +401,7 @@ def serve(conn, request: dict) -> None:
     _watch()
     started = time.perf_counter()
     try:
-        module, printed = _import(request)
+        module, printed, notes, import_error = _import(request)
     except BaseException as exc:  # anything at import, SystemExit and KeyboardInterrupt included, is a verdict
         _reset()
         conn.send_bytes(encode({"ok": False, "error": _error(exc, replace), "output": cap(output.new()),
@@ -382,11 +410,16 @@ def serve(conn, request: dict) -> None:
     _reset()
     try:
         impls = recognise(module)
+        if import_error is not None and not impls:  # its definitions alone hold nothing to grade either
+            conn.send_bytes(encode({"ok": False, "error": _error(import_error, replace),
+                                    "output": cap(printed + output.new()), "seconds": time.perf_counter() - started}))
+            return
         names = sorted(n for n, v in vars(module).items()
                        if not n.startswith("_") and callable(v) and getattr(v, "__module__", None) == module.__name__)
         notebook = Path(request["path"]).name if request.get("notebook") is not None else ""
         hello = {"ok": True, "implementations": [_describe(impl, i, notebook) for i, impl in enumerate(impls)],
-                 "names": names, "notes": _notebook_notes(request), "near_misses": near_misses(module, impls)}
+                 "names": names, "notes": notes, "near_misses": near_misses(module, impls),
+                 "definitions_only": bool(notes) and request.get("notebook") is None}
     except BaseException as exc:
         _reset()
         conn.send_bytes(encode({"ok": False, "error": _error(exc, replace), "output": cap(output.new())}))
