@@ -250,7 +250,12 @@ def _import(request: Mapping[str, Any]):
                 raise
             except Exception as exc:  # StudentTimeout included; SystemExit and the like stay verdicts
                 error = None if isinstance(exc, _DefinitionsOnly) else exc
-                module, notes = _definitions_only(name, path, exc, request["timeout"], what)
+                try:
+                    module, notes = _definitions_only(name, path, exc, request["timeout"], what)
+                except BaseException:
+                    if error is None:
+                        raise
+                    raise error from None  # the import's own failure is the verdict, not the second try's
     return module, out.getvalue(), notes, error
 
 
