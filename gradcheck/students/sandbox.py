@@ -184,9 +184,10 @@ class Sandbox:
         Sandbox._open.append(self)
         for idle in Sandbox._open[:-MAX_OPEN]:  # the least recently asked go first
             idle.close()
-        # a .py file may be run twice: imported whole, then (when that fails) its definitions alone
-        limit = 2 * self.settings.timeout + _SLACK + 5.0 if self.settings.timeout else _FOREVER
+        limit = self.settings.timeout + _SLACK + 5.0 if self.settings.timeout else _FOREVER
         self.hello = self._receive(limit, "importing it")
+        if self.hello.get("retrying"):  # a .py file's import failed: its definitions run, with a limit of their own
+            self.hello = self._receive(limit, "importing it")
         self.definitions_only = self.definitions_only or bool(self.hello.get("definitions_only"))
         return self.hello
 

@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -215,11 +215,12 @@ def _limit(memory: int) -> None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def _import(request: Mapping[str, Any]):
+def _import(request: Mapping[str, Any], retrying: Callable[[], None] = lambda: None):
     """The submission, imported under its own name from its working copy: ``(module, output, notes,
     error)``. A ``.py`` file whose import raises or runs past the time limit (a training loop, data
     the grader lacks, a plot at the bottom of the file) is run again as a notebook is by default: its
-    imports, definitions and the assignments they use. ``notes`` then say so and what was not run,
+    imports, definitions and the assignments they use (``retrying()`` is called first, so that the
+    judge gives the second try a time limit of its own). ``notes`` then say so and what was not run,
     and ``error`` is the import's own exception, the verdict if nothing is recognised that way."""
     out = implementation.CappedOutput()
     name, path = request["module"], request["path"]
@@ -250,6 +251,8 @@ def _import(request: Mapping[str, Any]):
                 raise
             except Exception as exc:  # StudentTimeout included; SystemExit and the like stay verdicts
                 error = None if isinstance(exc, _DefinitionsOnly) else exc
+                if error is not None:
+                    retrying()
                 try:
                     module, notes = _definitions_only(name, path, exc, request["timeout"], what)
                 except BaseException:
@@ -406,7 +409,7 @@ def serve(conn, request: dict) -> None:
     _watch()
     started = time.perf_counter()
     try:
-        module, printed, notes, import_error = _import(request)
+        module, printed, notes, import_error = _import(request, lambda: conn.send_bytes(encode({"retrying": True})))
     except BaseException as exc:  # anything at import, SystemExit and KeyboardInterrupt included, is a verdict
         _reset()
         conn.send_bytes(encode({"ok": False, "error": _error(exc, replace), "output": cap(output.new()),
