@@ -240,8 +240,9 @@ def _notebook_lines(config: pytest.Config, submissions: list[Submission]) -> lis
     lines = []
     for sub in submissions:
         if sub.path.suffix != ".ipynb":  # a .py file's notes: its import failed, and what ran instead
-            lines += [f"gradcheck: {_display(sub.path, config.rootpath)}{sub.notes[0].partition(':')[1]}"
-                      f"{sub.notes[0].partition(':')[2]}", *(f"  {note}" for note in sub.notes[1:])] if sub.notes else []
+            if sub.notes:
+                lines += [f"gradcheck: {_display(sub.path, config.rootpath)}: {sub.notes[0]}",
+                          *(f"  {note}" for note in sub.notes[1:])]
             continue
         mode = config.option.gradcheck_notebook
         how = ("every cell in order (--gradcheck-notebook=all)" if mode == "all" else

@@ -212,8 +212,6 @@ def _apply(sub: Submission, hello: dict, settings: SandboxSettings, allow_autodi
         return
     sub.names = list(hello.get("names", ()))
     sub.notes = list(hello.get("notes", ()))
-    if hello.get("definitions_only") and sub.sandbox is not None:
-        sub.sandbox.definitions_only = True
     sub.near_misses = list(hello.get("near_misses", ()))
     sub.descriptors = list(hello["implementations"])
     sub.implementations = [RemoteImplementation(d, sub.sandbox, allow_autodiff) for d in sub.descriptors]
@@ -327,8 +325,8 @@ def from_data(data: list[dict], invocation_dir: Path, settings: SandboxSettings,
         sub.sandbox = _sandbox(sub, invocation_dir, settings)
         hello = ({"ok": False, "error": d["error"], "output": d["output"]} if d["error"] else
                  {"ok": True, "implementations": d["descriptors"], "names": d["names"], "output": d["output"],
-                  "notes": d["notes"], "near_misses": d.get("near_misses", []),
-                  "definitions_only": d.get("definitions_only", False)})
+                  "notes": d["notes"], "near_misses": d.get("near_misses", [])})
+        sub.sandbox.definitions_only = d.get("definitions_only", False)  # as the controller's worker found
         _apply(sub, hello, settings, allow_autodiff)
         out.append(sub)
     return out

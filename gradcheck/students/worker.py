@@ -273,12 +273,11 @@ def _definitions_only(name: str, path: str, exc: BaseException, timeout: float |
     text = Path(path).read_text(errors="replace")
     with implementation.time_limit(timeout, what):
         module = run_notebook(name, path, [Cell(1, text, text)], "needed", script=True)
-    file = Path(path).name
     why = ("an earlier import of it failed" if isinstance(exc, _DefinitionsOnly) else
            f"importing it took longer than --gradcheck-timeout={timeout:g} s"
            if isinstance(exc, implementation.StudentTimeout) else
            f"importing it raised {type(exc).__name__}: {str(exc)[:120]}")
-    return module, [f"{file}: {why}; graded on its imports, definitions and the assignments they use", *NOTES]
+    return module, [f"{why}; graded on its imports, definitions and the assignments they use", *NOTES]
 
 
 #: A Python 2 print statement: ``print "..."``, ``print x``, ``print`` alone (not print(...) nor print = ...).
