@@ -277,8 +277,9 @@ class Grader:
         from .shapes import canonical_name, shape_problems
 
         result = CheckResult("shapes", "shapes")
-        # one line per wrong array: its first case's message, and the other cases it is wrong on
-        problems: dict[str, tuple[str, list[str]]] = {}
+        # one line per wrong array (a message starts with its name): its first case's message, then the
+        # other cases it is wrong on
+        problems: dict[str, list[str]] = {}  # array -> [message on its first case, case, case, ...]
         ran = 0
         for case in cases:
             try:
@@ -290,11 +291,10 @@ class Grader:
             named = {k: v for k, v in {**outcome.grads, **outcome.intermediates}.items()
                      if canonical_name(k, table, case.param_names) is not None}
             for p in shape_problems(named, case):
-                first, also = problems.setdefault(p.split(" ", 1)[0], (f"{case.name}: {p}", []))
-                if not first.startswith(f"{case.name}: "):
-                    also.append(case.name)
+                problems.setdefault(p.split(" ", 1)[0], [f"{case.name}: {p}"]).append(case.name)
         if problems:
-            lines = [first + (f" Also wrong on {', '.join(also)}." if also else "") for first, also in problems.values()]
+            lines = [first + (f" Also wrong on {', '.join(also)}." if also else "")
+                     for first, _, *also in problems.values()]
             result.status, result.text = "failed", "\n".join(lines)
         elif cases and not ran:
             result.status = "skipped"
