@@ -31,7 +31,8 @@ def test_a_prepared_compilation_is_the_one_the_judgement_uses():
         assert v == pytest.approx(reference[k], rel=1e-9, abs=1e-12)
 
 
-def test_the_background_warmup_compiles_each_case_once_and_stops():
+def test_the_background_warmup_compiles_each_case_once_and_stops(cache_home):
+    # an empty cache (as on a first run): remembered cases would need no compilation
     from gradcheck.oracles import warmup
 
     cases = [load_case(name) for name in ("single-example", "three-examples", "single-example-asymmetric")]
