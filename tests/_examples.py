@@ -1,7 +1,11 @@
-"""The bundled examples, written into a pytester folder for a test (one edit optional)."""
+"""The bundled examples, written into a pytester folder for a test (one edit optional), and pytest run in a
+subprocess on a folder a module-scoped fixture made (pytester's folders live for one test only)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,3 +24,10 @@ def copy_example(pytester: pytest.Pytester, example: str, dest: str | None = Non
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(source.replace(*replace))
     return path
+
+
+def pytest_in(folder: Path, *args: str, report: str = "grades.json") -> tuple[subprocess.CompletedProcess, dict]:
+    """``pytest ARGS --gradcheck-report REPORT`` run in ``folder`` in a subprocess: (the run, the JSON report)."""
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args, "--gradcheck-report", report],
+                         cwd=folder, capture_output=True, text=True, timeout=600)
+    return run, json.loads((folder / report).read_text())

@@ -7,8 +7,6 @@ Every test puts one bad submission beside a correct one (``fine.py``) and checks
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -16,7 +14,8 @@ import pytest
 
 import gradcheck.oracles.jax  # noqa: F401  (kept imported for the whole session, as in test_plugin.py)
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from ._examples import EXAMPLES, pytest_in
+
 CORRECT = (EXAMPLES / "correct" / "backprop_function.py").read_text()
 FAST = ("--gradcheck-oracles=fd", "--gradcheck-examples=3", "--gradcheck-timeout=2")
 #: The correct function, with ``{before}`` run at import and ``{inside}`` inside the call.
@@ -95,10 +94,7 @@ def _folder_run(folder: Path, files: dict[str, str]):
     (folder / "subs").mkdir()
     for name, source in {"fine.py": CORRECT, **files}.items():
         (folder / "subs" / name).write_text(source)
-    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--gradcheck", "subs",
-                          "--gradcheck-report", "grades.json", *FAST, "-n", "2"],
-                         cwd=folder, capture_output=True, text=True, timeout=600)
-    report = json.loads((folder / "grades.json").read_text())
+    run, report = pytest_in(folder, "--gradcheck", "subs", *FAST, "-n", "2")
     fine = _items(report, "fine.py")
     assert fine and all(i["outcome"] == "passed" for i in fine), run.stdout
     return run, report

@@ -7,14 +7,13 @@ nothing of the other.
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from ._examples import pytest_in
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "courses" / "tanh_net"
 
@@ -33,11 +32,10 @@ def both(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tanh")
     for name in ("course.py", "correct.py", "wrong.py"):
         shutil.copy(EXAMPLE / name, folder / name)
-    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--gradcheck-course", "course.py",
-                          "--gradcheck", "correct.py", "--gradcheck", "wrong.py", "-v", "--gradcheck-report", "r.json"],
-                         cwd=folder, capture_output=True, text=True, timeout=600)
+    run, report = pytest_in(folder, "--gradcheck-course", "course.py", "--gradcheck", "correct.py", "--gradcheck",
+                            "wrong.py", "-v")
     assert run.returncode == 1, run.stdout + run.stderr
-    return run.stdout, json.loads((folder / "r.json").read_text())
+    return run.stdout, report
 
 
 def _outcomes(report: dict, name: str) -> list[str]:

@@ -24,7 +24,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 import gradcheck.oracles.jax  # noqa: F401  (kept imported across the in-process runs, see test_plugin)
 from gradcheck.students.notebook import Cell, pylab_namespace, translate
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from ._examples import EXAMPLES
+
 FD = "--gradcheck-oracles=fd"
 
 
@@ -375,7 +376,7 @@ def test_a_drawn_failure_gives_code_to_run_in_a_cell_after_the_notebooks_definit
 
 
 # A .py file whose import fails ---------------------------------------------------------------------
-BACKPROP = (Path(__file__).resolve().parent.parent / "examples" / "correct" / "backprop_function.py").read_text()
+BACKPROP = (EXAMPLES / "correct" / "backprop_function.py").read_text()
 SCRIPT_TAIL = """
 
 data = np.loadtxt("grades.csv", delimiter=",")  # the student's data: not in the grader's folder

@@ -19,6 +19,7 @@ remembered when ``GRADCHECK_JAX_CACHE=0`` is set. This module imports neither ja
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.metadata
@@ -170,10 +171,8 @@ def _remembered(function: str, model, inputs, params, options: dict, compute) ->
         value = compute()
         _write(entry, value)
     else:
-        try:
+        with contextlib.suppress(OSError):
             os.utime(entry)  # used: the pruning keeps the entries a run reads, not only the newest written
-        except OSError:
-            pass
     return value
 
 

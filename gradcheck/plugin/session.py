@@ -236,7 +236,8 @@ def _version() -> str:
 
 
 def _notebook_lines(config: pytest.Config, submissions: list[Submission]) -> list[str]:
-    """Per notebook, the policy in force and the cells it did not run, and why."""
+    """Per notebook, the policy in force and the cells it did not run, and why; per .py file graded on
+    its definitions after a failed import, why and the lines it did not run."""
     lines = []
     for sub in submissions:
         if sub.path.suffix != ".ipynb":  # a .py file's notes: its import failed, and what ran instead

@@ -48,6 +48,7 @@ __all__ = [
     "as_cost",
     "brief",
     "calling",
+    "cap",
     "close",
     "compare_tuple",
     "param_of",
@@ -149,19 +150,31 @@ def calling(timeout: float | None):
         raise
 
 
-#: What is kept of what student code prints in one call or import: its start and its end, this many
-#: characters in all (the rest is counted and dropped as it is written, so a print of 100 MB costs
-#: no 100 MB buffer).
-OUTPUT_KEPT = 64 * 1024 - 128
+#: What one reply may carry of what student code printed: its start and its end, this many characters
+#: in all, with a note of how much was dropped between them.
+OUTPUT_CAP = 64 * 1024
+
+
+def _cut(head: str, dropped: int, tail: str) -> str:
+    return f"{head}\n[... {dropped} characters of output dropped ...]\n{tail}" if dropped else head + tail
+
+
+def cap(text: str, limit: int = OUTPUT_CAP) -> str:
+    """``text`` cut to about ``limit`` characters, its start and end kept, with a note of what was dropped."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return _cut(text[:half], len(text) - 2 * half, text[-half:])
 
 
 class CappedOutput(io.TextIOBase):
-    """A text stream that keeps the first and the last ``OUTPUT_KEPT / 2`` characters written to it."""
+    """A text stream that keeps only what :func:`cap` would keep of all written to it: the rest is counted
+    and dropped as it is written, so a print of 100 MB costs no 100 MB buffer. (It keeps a little less
+    than OUTPUT_CAP, so that cap() leaves its note whole.)"""
 
-    def __init__(self, kept: int = OUTPUT_KEPT):
+    def __init__(self, kept: int = OUTPUT_CAP - 128):
         self._half = kept // 2
-        self._head: list[str] = []
-        self._head_size = 0
+        self._head = ""
         self._tail: list[str] = []
         self._tail_size = 0
         self._dropped = 0
@@ -171,31 +184,22 @@ class CappedOutput(io.TextIOBase):
 
     def write(self, text: str) -> int:
         n = len(text)
-        room = self._half - self._head_size
-        if room > 0:
-            self._head.append(text[:room])
-            self._head_size += min(n, room)
-            text = text[room:]
+        if len(self._head) < self._half:
+            taken = text[:self._half - len(self._head)]
+            self._head += taken
+            text = text[len(taken):]
         if text:
-            if len(text) >= self._half:
-                self._dropped += self._tail_size + len(text) - self._half
-                self._tail, self._tail_size = [text[-self._half:]], self._half
-            else:
-                self._tail.append(text)
-                self._tail_size += len(text)
-                if self._tail_size > 2 * self._half:  # trimmed now and then, not on every write
-                    joined = "".join(self._tail)
-                    self._dropped += len(joined) - self._half
-                    self._tail, self._tail_size = [joined[-self._half:]], self._half
+            self._tail.append(text)
+            self._tail_size += len(text)
+            if self._tail_size > 2 * self._half:  # trimmed now and then, not on every write
+                self._dropped += self._tail_size - self._half
+                self._tail, self._tail_size = ["".join(self._tail)[-self._half:]], self._half
         return n
 
     def getvalue(self) -> str:
         tail = "".join(self._tail)
         dropped = self._dropped + max(0, len(tail) - self._half)
-        if dropped:
-            tail = tail[-self._half:]
-            return f"{''.join(self._head)}\n[... {dropped} characters of output dropped ...]\n{tail}"
-        return "".join(self._head) + tail
+        return _cut(self._head, dropped, tail[-self._half:] if dropped else tail)
 
 
 class Calls:

@@ -39,14 +39,12 @@ import numpy as np
 from ..case import Case
 from ..course import courses, entry_point_courses, get_model, load_course
 from . import implementation
-from .implementation import StudentError, calling, student_frames_text
+from .implementation import OUTPUT_CAP, StudentError, calling, cap, student_frames_text
 from .recognise import near_misses, recognise
 from .wire import encode
 
 __all__ = ["CallInputs", "serve"]
 
-#: What one reply may carry of what the code printed (the rest is dropped, and the reply says how much).
-OUTPUT_CAP = 64 * 1024
 _RECURSION = sys.getrecursionlimit()
 
 
@@ -85,14 +83,6 @@ class CallInputs:
     @property
     def expected(self):
         raise AttributeError("gradcheck gives student code a case's inputs only, never its expected values")
-
-
-def cap(text: str, limit: int = OUTPUT_CAP) -> str:
-    """``text`` cut to about ``limit`` characters, its start and end kept, with a note of what was dropped."""
-    if len(text) <= limit:
-        return text
-    half = limit // 2
-    return f"{text[:half]}\n[... {len(text) - 2 * half} characters of output dropped ...]\n{text[-half:]}"
 
 
 # Watching what the code uses ------------------------------------------------------------------------
@@ -238,10 +228,10 @@ def _import(request: Mapping[str, Any], retrying: Callable[[], None] = lambda: N
         elif request.get("dotted"):
             with implementation.time_limit(request["timeout"], what):
                 module = importlib.import_module(name)
+        elif request.get("definitions_only"):  # an earlier worker of this file found its import failing
+            module, notes = _definitions_only(name, path, None, request["timeout"], what)
         else:
             try:
-                if request.get("definitions_only"):  # an earlier worker found its import failing
-                    raise _DefinitionsOnly
                 with implementation.time_limit(request["timeout"], what):
                     spec = importlib.util.spec_from_file_location(name, path)
                     module = importlib.util.module_from_spec(spec)
@@ -250,30 +240,25 @@ def _import(request: Mapping[str, Any], retrying: Callable[[], None] = lambda: N
             except SyntaxError:
                 raise
             except Exception as exc:  # StudentTimeout included; SystemExit and the like stay verdicts
-                error = None if isinstance(exc, _DefinitionsOnly) else exc
-                if error is not None:
-                    retrying()
+                error = exc
+                retrying()
                 try:
                     module, notes = _definitions_only(name, path, exc, request["timeout"], what)
                 except BaseException:
-                    if error is None:
-                        raise
                     raise error from None  # the import's own failure is the verdict, not the second try's
     return module, out.getvalue(), notes, error
 
 
-class _DefinitionsOnly(Exception):
-    """The import is known to fail: run the definitions straight away."""
-
-
-def _definitions_only(name: str, path: str, exc: BaseException, timeout: float | None, what: str):
+def _definitions_only(name: str, path: str, exc: BaseException | None, timeout: float | None, what: str):
+    """The .py file run as a notebook is by default, and the notes: why (``exc``, the import's failure;
+    None when an earlier worker saw it) and what was not run."""
     from .notebook import NOTES, Cell, run_notebook
 
     sys.modules.pop(name, None)
     text = Path(path).read_text(errors="replace")
     with implementation.time_limit(timeout, what):
         module = run_notebook(name, path, [Cell(1, text, text)], "needed", script=True)
-    why = ("an earlier import of it failed" if isinstance(exc, _DefinitionsOnly) else
+    why = ("an earlier import of it failed" if exc is None else
            f"importing it took longer than --gradcheck-timeout={timeout:g} s"
            if isinstance(exc, implementation.StudentTimeout) else
            f"importing it raised {type(exc).__name__}: {str(exc)[:120]}")
@@ -407,19 +392,22 @@ def serve(conn, request: dict) -> None:
         load_course(spec, base)
     _watch()
     started = time.perf_counter()
+
+    def refuse(exc: BaseException, printed: str = "") -> None:
+        conn.send_bytes(encode({"ok": False, "error": _error(exc, replace), "output": cap(printed + output.new()),
+                                "seconds": time.perf_counter() - started}))
+
     try:
         module, printed, notes, import_error = _import(request, lambda: conn.send_bytes(encode({"retrying": True})))
     except BaseException as exc:  # anything at import, SystemExit and KeyboardInterrupt included, is a verdict
         _reset()
-        conn.send_bytes(encode({"ok": False, "error": _error(exc, replace), "output": cap(output.new()),
-                                "seconds": time.perf_counter() - started}))
+        refuse(exc)
         return
     _reset()
     try:
         impls = recognise(module)
         if import_error is not None and not impls:  # its definitions alone hold nothing to grade either
-            conn.send_bytes(encode({"ok": False, "error": _error(import_error, replace),
-                                    "output": cap(printed + output.new()), "seconds": time.perf_counter() - started}))
+            refuse(import_error, printed)
             return
         names = sorted(n for n, v in vars(module).items()
                        if not n.startswith("_") and callable(v) and getattr(v, "__module__", None) == module.__name__)
@@ -429,7 +417,7 @@ def serve(conn, request: dict) -> None:
                  "definitions_only": bool(notes) and request.get("notebook") is None}
     except BaseException as exc:
         _reset()
-        conn.send_bytes(encode({"ok": False, "error": _error(exc, replace), "output": cap(output.new())}))
+        refuse(exc)
         return
     conn.send_bytes(encode({**hello, "output": cap(printed + output.new()), "used": list(USED),
                             "seconds": time.perf_counter() - started}))
